@@ -1,0 +1,127 @@
+// The configuration file's schema: every option, its type, default and description.
+// Key names follow Synapse's (shared/reference/synapse-config-documentation.md) wherever the
+// concept is the same, so an operator moving over recognises them. The descriptions double as
+// the comments of `myelin generate-config`.
+import { Type as T, type Static } from "@sinclair/typebox";
+
+// `hint` is what a type error says instead of TypeBox's "expected union value".
+const Size = (options: { default: string; description: string }) =>
+  T.Union([T.Integer({ minimum: 0 }), T.String({ pattern: "^\\d+[KMGT]?$" })], { ...options, hint: "a size such as 4096, 10K, 50M or 1G" });
+const Duration = (options: { default: string; description: string }) =>
+  T.Union([T.Integer({ minimum: 0 }), T.String({ pattern: "^\\d+(ms|[smhdwy])?$" })], { ...options, hint: "a duration such as 30s, 5m, 1h or 1d (a bare number is milliseconds)" });
+const strict = { additionalProperties: false } as const;
+
+/** Resource names a listener can serve; what each one mounts is in src/app.ts. */
+export const RESOURCE_NAMES = ["client", "federation", "keys", "health"] as const;
+
+const Resource = T.Object(
+  {
+    names: T.Array(T.Union(RESOURCE_NAMES.map((name) => T.Literal(name))), { minItems: 1 }),
+    compress: T.Boolean({ default: false, description: "Accepted for Synapse compatibility; Myelin does not compress (put a proxy in front)." }),
+  },
+  strict,
+);
+
+const Listener = T.Object(
+  {
+    port: T.Integer({ minimum: 0, maximum: 65535 }),
+    bind_addresses: T.Array(T.String({ minLength: 1 }), { minItems: 1, default: ["127.0.0.1"] }),
+    type: T.Literal("http", { default: "http" }),
+    tls: T.Boolean({ default: false }),
+    x_forwarded: T.Boolean({ default: false }),
+    resources: T.Array(Resource, { minItems: 1 }),
+  },
+  strict,
+);
+
+const RateLimit = T.Object(
+  {
+    per_second: T.Number({ exclusiveMinimum: 0 }),
+    burst_count: T.Integer({ minimum: 1 }),
+  },
+  strict,
+);
+
+export const ConfigSchema = T.Object(
+  {
+    server_name: T.String({
+      default: "localhost",
+      description: "The domain of this homeserver: the part after ':' in user ids (@alice:example.org). Cannot change once users exist.",
+    }),
+    public_baseurl: T.Union([T.String(), T.Null()], {
+      default: null,
+      description: "The URL clients use to reach this server (no /_matrix). null means https://<server_name>/.",
+    }),
+    data_directory: T.String({
+      default: "./data",
+      description: "Where Myelin keeps its files: the embedded PostgreSQL cluster, the signing key (unless signing_key_path is set) and the lock that stops two servers sharing one folder.",
+    }),
+    listeners: T.Array(Listener, {
+      minItems: 1,
+      default: [{ port: 8008, bind_addresses: ["127.0.0.1"], type: "http", tls: false, x_forwarded: false, resources: [{ names: ["client", "federation"], compress: false }] }],
+      description: "Ports to listen on. Resources: client (/_matrix/client, /.well-known/matrix/*), federation (/_matrix/federation and /_matrix/key), keys (/_matrix/key only), health (/health). tls: true serves HTTPS with tls_certificate_path and tls_private_key_path.",
+    }),
+    tls_certificate_path: T.Union([T.String(), T.Null()], { default: null, description: "PEM certificate chain for listeners with tls: true." }),
+    tls_private_key_path: T.Union([T.String(), T.Null()], { default: null, description: "PEM private key for listeners with tls: true." }),
+    database: T.Object(
+      {
+        name: T.Union([T.Literal("embedded"), T.Literal("postgres"), T.Literal("psycopg2")], {
+          default: "embedded",
+          description: "embedded: Myelin runs its own PostgreSQL server in data_directory. postgres (or Synapse's psycopg2): connect to the server in args.",
+        }),
+        args: T.Object(
+          {
+            url: T.Optional(T.String({ description: "postgres://user:password@host:port/dbname; takes precedence over the fields below." })),
+            host: T.Optional(T.String()),
+            port: T.Optional(T.Integer({ minimum: 1, maximum: 65535 })),
+            user: T.Optional(T.String()),
+            password: T.Optional(T.String()),
+            dbname: T.Optional(T.String()),
+            cp_max: T.Integer({ minimum: 1, maximum: 1000, default: 10, description: "Most connections in the pool." }),
+          },
+          { ...strict, default: {} },
+        ),
+      },
+      { ...strict, default: {}, description: "Where data lives. The default needs no setup; production usually points at its own PostgreSQL 15 or newer." },
+    ),
+    signing_key_path: T.Union([T.String(), T.Null()], {
+      default: null,
+      description: "The server's Ed25519 signing key (Synapse's key file format). Created on first start. null means <data_directory>/<server_name>.signing.key.",
+    }),
+    old_signing_keys: T.Record(
+      T.String({ pattern: "^ed25519:[A-Za-z0-9_]+$" }),
+      T.Object({ key: T.String(), expired_ts: T.Integer({ minimum: 0 }) }, strict),
+      { default: {}, description: "Keys this server signed with in the past, published so old events still verify: {\"ed25519:id\": {key: <base64 public key>, expired_ts: <ms>}}." },
+    ),
+    key_refresh_interval: Duration({ default: "1d", description: "How long other servers may cache our key response (valid_until_ts)." }),
+    enable_registration: T.Boolean({ default: false, description: "Let anyone register an account. Off by default, as in Synapse." }),
+    registration_shared_secret: T.Union([T.String({ minLength: 1 }), T.Null()], {
+      default: null,
+      description: "Secret for the shared-secret registration API (/_synapse/admin/v1/register). null disables it.",
+    }),
+    federation_verify_certificates: T.Boolean({ default: true, description: "Check TLS certificates of other homeservers." }),
+    max_upload_size: Size({ default: "50M", description: "Largest media upload." }),
+    max_request_body_size: Size({ default: "4M", description: "Largest body of any other request (events are at most 64K; key and to-device batches are larger)." }),
+    serve_server_wellknown: T.Boolean({ default: false, description: "Serve /.well-known/matrix/server pointing federation at public_baseurl's host and port." }),
+    extra_well_known_client_content: T.Record(T.String(), T.Unknown(), { default: {}, description: "Extra keys for /.well-known/matrix/client." }),
+    rc_message: T.Union([RateLimit], { default: { per_second: 0.2, burst_count: 10 }, description: "Rate limit of messages a user sends." }),
+    rc_login: T.Object(
+      { address: RateLimit, account: RateLimit, failed_attempts: RateLimit },
+      {
+        ...strict,
+        default: { address: { per_second: 0.003, burst_count: 5 }, account: { per_second: 0.003, burst_count: 5 }, failed_attempts: { per_second: 0.17, burst_count: 3 } },
+        description: "Rate limits of logins per client address, per account and of failed attempts.",
+      },
+    ),
+    log_level: T.Union(["debug", "info", "warn", "error"].map((level) => T.Literal(level)), {
+      default: "info",
+      description: "Least severe log level written (one JSON object per line on stderr).",
+    }),
+  },
+  strict,
+);
+
+export type RawConfig = Static<typeof ConfigSchema>;
+export type ListenerConfig = Static<typeof Listener>;
+export type RateLimitConfig = Static<typeof RateLimit>;
+export type ResourceName = (typeof RESOURCE_NAMES)[number];
