@@ -68,7 +68,29 @@ export function createRouter(options: RouterOptions): HttpApp {
   const info = new WeakMap<Request, RequestInfo>();
   const methodsByPath: { pattern: RegExp; methods: Set<string> }[] = [];
   let nextId = 0;
+  // Hooks apply to routes registered after them, so the error hook comes first.
   const elysia = new Elysia();
+  const unrouted = (request: Request): MatrixError => {
+    const pathname = new URL(request.url).pathname;
+    const known = methodsByPath.find((entry) => entry.pattern.test(pathname));
+    if (known) {
+      return new MatrixError(405, "M_UNRECOGNIZED", "Unrecognized request", {}, { Allow: [...known.methods, "OPTIONS"].join(", ") });
+    }
+    return new MatrixError(404, "M_UNRECOGNIZED", "Unrecognized request");
+  };
+
+  elysia.onError(({ code, error, request }) => {
+    if (code === "NOT_FOUND") return errorResponse(unrouted(request));
+    return renderUnexpected(error, request);
+  });
+
+  const renderUnexpected = (error: unknown, request: Request): Response => {
+    if (error instanceof MatrixError) return errorResponse(error);
+    const meta = info.get(request);
+    log.error("request failed", { request_id: meta?.id, method: request.method, path: new URL(request.url).pathname, error });
+    return errorResponse(new MatrixError(500, "M_UNKNOWN", "Internal server error"));
+  };
+
 
   for (const definition of options.endpoints) {
     const resolve = definition.auth === "none" ? null : options.auth[definition.auth];
@@ -80,7 +102,7 @@ export function createRouter(options: RouterOptions): HttpApp {
     const querySchema = definition.query;
     const queryCheck = querySchema ? TypeCompiler.Compile(querySchema) : null;
 
-    const handler = async (ctx: { request: Request; params: Record<string, string> }) => {
+    const run = async (ctx: { request: Request; params: Record<string, string> }) => {
       const { request } = ctx;
       const meta = info.get(request) ?? { id: "-", ip: "" };
       const requester: Requester = resolve ? await resolve(request) : { kind: "none" };
@@ -103,35 +125,17 @@ export function createRouter(options: RouterOptions): HttpApp {
       if (result instanceof Response) return result;
       return isReply(result) ? jsonResponse(result.status, result.body, result.headers) : jsonResponse(200, result);
     };
+    const handler = (ctx: { request: Request; params: Record<string, string> }) =>
+      run(ctx).catch((error: unknown) => renderUnexpected(error, ctx.request));
 
     for (const path of definition.paths) {
-      elysia.route(definition.method, path, handler as never);
+      // Bodies are read by readBody (size cap, spec errcodes), never by Elysia.
+      elysia.route(definition.method, path, handler as never, { parse: "none" } as never);
       let entry = methodsByPath.find((candidate) => candidate.pattern.source === pathPattern(path).source);
       if (!entry) methodsByPath.push((entry = { pattern: pathPattern(path), methods: new Set() }));
       entry.methods.add(definition.method);
     }
   }
-
-  const unrouted = (request: Request): MatrixError => {
-    const pathname = new URL(request.url).pathname;
-    const known = methodsByPath.find((entry) => entry.pattern.test(pathname));
-    if (known) {
-      return new MatrixError(405, "M_UNRECOGNIZED", "Unrecognized request", {}, { Allow: [...known.methods, "OPTIONS"].join(", ") });
-    }
-    return new MatrixError(404, "M_UNRECOGNIZED", "Unrecognized request");
-  };
-
-  elysia.onError(({ code, error, request }) => {
-    if (code === "NOT_FOUND") return errorResponse(unrouted(request));
-    return renderUnexpected(error, request);
-  });
-
-  const renderUnexpected = (error: unknown, request: Request): Response => {
-    if (error instanceof MatrixError) return errorResponse(error);
-    const meta = info.get(request);
-    log.error("request failed", { request_id: meta?.id, method: request.method, path: new URL(request.url).pathname, error });
-    return errorResponse(new MatrixError(500, "M_UNKNOWN", "Internal server error"));
-  };
 
   return {
     async handle(request, remoteAddress = "") {
