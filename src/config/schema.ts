@@ -113,7 +113,7 @@ export const ConfigSchema = T.Object(
         description: "Rate limits of logins per client address, per account and of failed attempts.",
       },
     ),
-    log_level: T.Union(["debug", "info", "warn", "error"].map((level) => T.Literal(level)), {
+    log_level: T.Union([T.Literal("debug"), T.Literal("info"), T.Literal("warn"), T.Literal("error")], {
       default: "info",
       description: "Least severe log level written (one JSON object per line on stderr).",
     }),

@@ -1,0 +1,129 @@
+// The composition root: config -> lock -> database -> migrations -> services -> listeners.
+// The only place that wires concrete implementations together.
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import type { Server } from "bun";
+import { createApp, type AppServices } from "./app.ts";
+import { createServerKeys } from "./auth/server-keys.ts";
+import { loadOrCreateSigningKey } from "./auth/signing-key.ts";
+import type { Config } from "./config/verify.ts";
+import { loadEngine } from "./engine/index.ts";
+import { RateLimiter } from "./http/rate-limit.ts";
+import type { Logger } from "./log/logger.ts";
+import { nativeEd25519 } from "./protocol/ed25519.ts";
+import { acquireDataDirectoryLock } from "./storage/data-dir-lock.ts";
+import { createDb, type Database } from "./storage/db.ts";
+import type { PostgresBinaries } from "./storage/embedded/binaries.ts";
+import { applyMigrations, type Migration } from "./storage/migrate.ts";
+import { checkServerName } from "./storage/repos/server-meta.ts";
+import pkg from "../package.json" with { type: "json" };
+
+export const VERSION: string = pkg.version;
+
+/** What differs between a source checkout and the single binary: where bundled files come from. */
+export interface RuntimeAssets {
+  postgresBinaries(dataDirectory: string, log: Logger): Promise<PostgresBinaries>;
+  migrations(): Promise<Migration[]>;
+}
+
+export interface RunningServer {
+  /** Bound addresses, e.g. "http://127.0.0.1:8008", in listener order. */
+  urls: string[];
+  /** Stops accepting, lets requests in flight finish, then closes the database and the lock. */
+  stop(): Promise<void>;
+}
+
+/** Opens the data folder and database with migrations applied; shared by `serve` and `migrate`. */
+async function openStorage(config: Config, log: Logger, assets: RuntimeAssets) {
+  await mkdir(config.data_directory, { recursive: true });
+  const lock = await acquireDataDirectoryLock(config.data_directory);
+  let db: Database | undefined;
+  try {
+    const binaries = config.database.name === "embedded" ? await assets.postgresBinaries(config.data_directory, log) : undefined;
+    db = await createDb({ database: config.database, dataDirectory: config.data_directory, binaries, log });
+    await applyMigrations(db.sql, await assets.migrations(), log);
+    await checkServerName(db.db, config.server_name);
+    return { db, lock };
+  } catch (error) {
+    await db?.close().catch(() => {});
+    lock.release();
+    throw error;
+  }
+}
+
+export async function migrate(config: Config, log: Logger, assets: RuntimeAssets): Promise<void> {
+  const { db, lock } = await openStorage(config, log, assets);
+  await db.close();
+  lock.release();
+}
+
+function tlsOptions(config: Config) {
+  const certificate = config.tls_certificate_path!;
+  const key = config.tls_private_key_path!;
+  for (const path of [certificate, key]) {
+    if (!existsSync(path)) throw new Error(`TLS file ${path} does not exist`);
+  }
+  return { cert: readFileSync(certificate, "utf8"), key: readFileSync(key, "utf8") };
+}
+
+export async function startServer(config: Config, log: Logger, assets: RuntimeAssets): Promise<RunningServer> {
+  const { db, lock } = await openStorage(config, log, assets);
+  const servers: Server<undefined>[] = [];
+  try {
+    const engine = await loadEngine();
+    const { key, created } = loadOrCreateSigningKey(config.signing_key_path, nativeEd25519);
+    if (created) log.info("created signing key", { path: config.signing_key_path, key_id: key.keyId });
+    const services: AppServices = {
+      config,
+      log,
+      version: VERSION,
+      rateLimiter: new RateLimiter(),
+      serverKeys: createServerKeys({
+        serverName: config.server_name,
+        signingKey: key,
+        oldKeys: config.old_signing_keys,
+        validityMs: config.key_refresh_interval,
+        ed25519: nativeEd25519,
+        canonicalJson: engine.canonicalJson,
+      }),
+    };
+    // Bun's own cap is a backstop; readBody enforces the configured limits with the spec's error.
+    const maxRequestBodySize = Math.max(config.max_upload_size, config.max_request_body_size) + 65_536;
+    for (const listener of config.listeners) {
+      const app = createApp(services, listener.resources.flatMap((resource) => resource.names), { trustForwardedFor: listener.x_forwarded });
+      const tls = listener.tls ? tlsOptions(config) : undefined;
+      for (const hostname of listener.bind_addresses) {
+        servers.push(
+          Bun.serve({
+            hostname,
+            port: listener.port,
+            tls,
+            maxRequestBodySize,
+            // Long-polling requests (sync) hold connections open; Bun's limit is 255 s.
+            idleTimeout: 120,
+            fetch: (request, server) => app.handle(request, server.requestIP(request)?.address ?? ""),
+          }),
+        );
+      }
+    }
+  } catch (error) {
+    for (const server of servers) server.stop(true);
+    await db.close().catch(() => {});
+    lock.release();
+    throw error;
+  }
+  const urls = servers.map((server) => server.url.href.replace(/\/$/, ""));
+  log.info("listening", { urls, server_name: config.server_name, version: VERSION, database: config.database.name });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    urls,
+    stop: () =>
+      (stopping ??= (async () => {
+        await Promise.all(servers.map((server) => server.stop(false)));
+        await db.close();
+        lock.release();
+        log.info("stopped");
+      })()),
+  };
+}
