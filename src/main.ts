@@ -67,6 +67,8 @@ function tlsOptions(config: Config) {
 }
 
 export async function startServer(config: Config, log: Logger, assets: RuntimeAssets): Promise<RunningServer> {
+  // Read TLS files first: a typo there should not cost a database start.
+  const tls = config.listeners.some((listener) => listener.tls) ? tlsOptions(config) : undefined;
   const { db, lock } = await openStorage(config, log, assets);
   const servers: Server<undefined>[] = [];
   try {
@@ -91,13 +93,12 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
     const maxRequestBodySize = Math.max(config.max_upload_size, config.max_request_body_size) + 65_536;
     for (const listener of config.listeners) {
       const app = createApp(services, listener.resources.flatMap((resource) => resource.names), { trustForwardedFor: listener.x_forwarded });
-      const tls = listener.tls ? tlsOptions(config) : undefined;
       for (const hostname of listener.bind_addresses) {
         servers.push(
           Bun.serve({
             hostname,
             port: listener.port,
-            tls,
+            tls: listener.tls ? tls : undefined,
             maxRequestBodySize,
             // Long-polling requests (sync) hold connections open; Bun's limit is 255 s.
             idleTimeout: 120,
