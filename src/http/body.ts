@@ -1,6 +1,6 @@
 // Reading request bodies with a size cap, so an oversized or endless body costs at most the
 // cap in memory, and turning them into JSON with the spec's error codes.
-import { MatrixError } from "./matrix-error.ts";
+import { MatrixError } from "../protocol/matrix-error.ts";
 
 const tooLarge = (limit: number) => new MatrixError(413, "M_TOO_LARGE", `Request body exceeds ${limit} bytes`);
 

@@ -1,6 +1,6 @@
 // Token buckets per (limit, requester), shaped like Synapse's rc_* options:
 // a requester may burst `burst_count` requests, refilled at `per_second`.
-import { MatrixError } from "./matrix-error.ts";
+import { MatrixError } from "../protocol/matrix-error.ts";
 
 export interface RateLimitRule {
   per_second: number;

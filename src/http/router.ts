@@ -8,7 +8,7 @@ import { Value } from "@sinclair/typebox/value";
 import type { Logger } from "../log/logger.ts";
 import { parseJsonObject, readBody } from "./body.ts";
 import { isReply, type AuthKind, type Endpoint, type Requester } from "./endpoint.ts";
-import { MatrixError } from "./matrix-error.ts";
+import { MatrixError } from "../protocol/matrix-error.ts";
 import type { RateLimiter, RateLimitRule } from "./rate-limit.ts";
 
 /** Resolves a caller for an auth kind, or throws the spec's 401/403 MatrixError. */

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { Type as T } from "@sinclair/typebox";
 import { endpoint, reply } from "../../src/http/endpoint.ts";
-import { MatrixError } from "../../src/http/matrix-error.ts";
+import { MatrixError } from "../../src/protocol/matrix-error.ts";
 import { RateLimiter } from "../../src/http/rate-limit.ts";
 import { createRouter } from "../../src/http/router.ts";
 import { silentLogger } from "../../src/log/logger.ts";

@@ -1,7 +1,7 @@
 // Server discovery: https://spec.matrix.org/v1.19/client-server-api/#well-known-uris
 // and https://spec.matrix.org/v1.19/server-server-api/#resolving-server-names
 import { endpoint } from "../../http/endpoint.ts";
-import { notFound } from "../../http/matrix-error.ts";
+import { notFound } from "../../protocol/matrix-error.ts";
 
 export interface WellKnownOptions {
   /** Base URL for clients; null when public_baseurl is unset (Synapse then serves no client file). */

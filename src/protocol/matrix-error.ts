@@ -1,6 +1,7 @@
-// The one error type: thrown anywhere, rendered once as {errcode, error, ...extra}.
+// The one error type: thrown anywhere (domain code included), rendered once by src/http/router.ts
+// as {errcode, error, ...extra}.
 // https://spec.matrix.org/v1.19/client-server-api/#standard-error-response
-import type { Errcode } from "../protocol/errcodes.ts";
+import type { Errcode } from "./errcodes.ts";
 
 export class MatrixError extends Error {
   override name = "MatrixError";
