@@ -108,6 +108,10 @@ export function createRouter(options: RouterOptions): HttpApp {
       const requester: Requester = resolve ? await resolve(request) : { kind: "none" };
       if (rule) options.rateLimiter.take(definition.rateLimit!, rule, requester.kind === "user" ? requester.userId : meta.ip);
 
+      // Elysia leaves a parameter null when its percent-encoding is malformed.
+      for (const [name, value] of Object.entries(ctx.params ?? {})) {
+        if (typeof value !== "string") throw new MatrixError(400, "M_INVALID_PARAM", `Path parameter ${name} is not valid percent-encoded UTF-8`);
+      }
       const searchParams = new URL(request.url).searchParams;
       let query: unknown = Object.fromEntries(searchParams);
       if (querySchema && queryCheck) {
@@ -120,7 +124,7 @@ export function createRouter(options: RouterOptions): HttpApp {
         if (!bodyCheck.Check(body)) throw new MatrixError(400, "M_BAD_JSON", firstError(bodyCheck, body));
       }
       const result = await definition.handler({
-        body, query, params: ctx.params, searchParams, requester, request, ip: meta.ip, requestId: meta.id,
+        body, query, params: ctx.params ?? {}, searchParams, requester, request, ip: meta.ip, requestId: meta.id,
       } as never);
       if (result instanceof Response) return result;
       return isReply(result) ? jsonResponse(result.status, result.body, result.headers) : jsonResponse(200, result);

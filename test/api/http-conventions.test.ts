@@ -96,6 +96,13 @@ describe("bodies", () => {
       expect(body.error).toMatch(/name|count/);
     }
   });
+  test("a malformed percent-encoding in the path is 400 M_INVALID_PARAM", async () => {
+    for (const bad of ["%ZZ", "%E2%82"]) {
+      const res = await router().handle(post(`/_matrix/client/v3/echo/${bad}`, JSON.stringify({ name: "x" })));
+      expect(res.status).toBe(400);
+      expect((await json(res)).errcode).toBe("M_INVALID_PARAM");
+    }
+  });
   test("a bad query parameter is 400 M_INVALID_PARAM", async () => {
     const res = await router().handle(post(`${path}?limit=zero`, JSON.stringify({ name: "x" })));
     expect(res.status).toBe(400);
