@@ -9,11 +9,11 @@ import { dirname, join, resolve } from "node:path";
 import postgres from "postgres";
 import type { Logger } from "../log/logger.ts";
 import { acquireDataDirectoryLock, holdsDataDirectoryLock } from "./data-dir-lock.ts";
-import { hydrateSymlinks, type PostgresBinaries } from "./embedded/binaries.ts";
+import { hydrateSymlinks, mirrorBinaries, type PostgresBinaries } from "./embedded/binaries.ts";
 import { clusterPaths, ensureCluster, readPassword, SUPERUSER } from "./embedded/cluster.ts";
 import { chooseEndpoint, connectionFor, serverArguments, type PostgresConnection } from "./embedded/endpoint.ts";
 import { clearLeftovers } from "./embedded/leftovers.ts";
-import { ensureOwnedBy, ensureTraversable, postgresRunAs } from "./embedded/os-user.ts";
+import { canTraverse, ensureOwnedBy, ensureTraversable, postgresRunAs } from "./embedded/os-user.ts";
 import { runServer, type RunningServer } from "./embedded/server.ts";
 import { EmbeddedPostgresError } from "./errors.ts";
 
@@ -77,7 +77,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
 async function start(dataDirectory: string, options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log.child({ component: "embedded-postgres" });
-  const binDir = join(resolve(options.binaries.dir), "bin");
+  let binDir = join(resolve(options.binaries.dir), "bin");
   await mkdir(dirname(dataDirectory), { recursive: true }); // parents get the usual mode,
   await mkdir(dataDirectory, { recursive: true, mode: 0o700 }); // the data folder stays private
   await hydrateSymlinks(options.binaries.dir);
@@ -87,7 +87,10 @@ async function start(dataDirectory: string, options: EmbeddedPostgresOptions): P
   const runAs = postgresRunAs(log);
   if (runAs) {
     await ensureTraversable(dataDirectory, runAs, dataDirectory, log);
-    await ensureTraversable(binDir, runAs, dataDirectory, log);
+    if (!(await canTraverse(binDir, runAs))) {
+      log.info("the PostgreSQL binaries are out of the system user's reach; linking them into the data folder", { from: options.binaries.dir });
+      binDir = join((await mirrorBinaries(options.binaries.dir, join(dataDirectory, "postgres-bin"))).dir, "bin");
+    }
   }
   const paths = clusterPaths(dataDirectory);
   await ensureCluster({ paths, binDir, runAs, log, skipSync: options.unsafeSkipInitSync ?? false });

@@ -60,8 +60,12 @@ test("the lock disappears when its holder is killed with SIGKILL", async () => {
 test("child processes do not inherit the lock", async () => {
   const dir = freshFolder();
   const lock = acquireDataDirectoryLock(dir);
-  const child = Bun.spawn({ cmd: ["sleep", "30"] }); // would keep an inherited lock alive
+  // Would keep an inherited lock alive. Between fork and exec every child briefly shares the
+  // descriptor (O_CLOEXEC closes it at exec), so wait until it has exec'd and printed.
+  const child = Bun.spawn({ cmd: ["sh", "-c", "echo ready; exec sleep 30"], stdout: "pipe" });
   try {
+    const reader = child.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("ready\n");
     lock.release();
     acquireDataDirectoryLock(dir).release();
   } finally {

