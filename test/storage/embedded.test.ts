@@ -112,8 +112,11 @@ describe("startEmbeddedPostgres", () => {
     await first.stop();
     // An "orphan": a server on the cluster that this process did not start through the API.
     const runAs = postgresRunAs(testLog);
+    // Where start() ran it from: the package, or its mirror when the postgres user cannot reach the checkout.
+    const mirrored = join(dataDirectory, "postgres-bin", "native");
+    const nativeDir = existsSync(join(mirrored, "bin", "postgres")) ? mirrored : binaries.dir;
     const orphan = Bun.spawn({
-      cmd: [join(binaries.dir, "bin/postgres"), "-D", clusterDir, "-c", "listen_addresses=", "-c", `unix_socket_directories=${clusterDir}`],
+      cmd: [join(nativeDir, "bin/postgres"), "-D", clusterDir, "-c", "listen_addresses=", "-c", `unix_socket_directories=${clusterDir}`],
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
       stdout: "ignore",
       stderr: "ignore",
