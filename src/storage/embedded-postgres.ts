@@ -13,7 +13,7 @@ import { hydrateSymlinks, mirrorBinaries, type PostgresBinaries } from "./embedd
 import { clusterPaths, ensureCluster, readPassword, SUPERUSER } from "./embedded/cluster.ts";
 import { chooseEndpoint, connectionFor, serverArguments, type PostgresConnection } from "./embedded/endpoint.ts";
 import { clearLeftovers } from "./embedded/leftovers.ts";
-import { canTraverse, ensureOwnedBy, ensureTraversable, postgresRunAs } from "./embedded/os-user.ts";
+import { canTraverse, ensureOwnedBy, postgresRunAs, reachDataFolder } from "./embedded/os-user.ts";
 import { runServer, type RunningServer } from "./embedded/server.ts";
 import { EmbeddedPostgresError } from "./errors.ts";
 
@@ -84,10 +84,10 @@ async function start(dataDirectory: string, options: EmbeddedPostgresOptions): P
   if (!(await stat(join(binDir, "postgres")).catch(() => undefined))) {
     throw new EmbeddedPostgresError(`no PostgreSQL server binary at ${join(binDir, "postgres")}`);
   }
-  const runAs = postgresRunAs(log);
+  let runAs = postgresRunAs(log);
   if (runAs) {
-    await ensureTraversable(dataDirectory, runAs, dataDirectory, log);
-    if (!(await canTraverse(binDir, runAs))) {
+    runAs = await reachDataFolder(dataDirectory, runAs, log);
+    if (!runAs.searchAnyFolder && !(await canTraverse(binDir, runAs))) {
       log.info("the PostgreSQL binaries are out of the system user's reach; linking them into the data folder", { from: options.binaries.dir });
       binDir = join((await mirrorBinaries(options.binaries.dir, join(dataDirectory, "postgres-bin"))).dir, "bin");
     }

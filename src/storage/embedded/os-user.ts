@@ -12,6 +12,12 @@ export interface RunAs {
   name: string;
   uid: number;
   gid: number;
+  /**
+   * Run with the capability CAP_DAC_READ_SEARCH (through util-linux `setpriv`), which lets the
+   * processes enter folders their user could not: set only when the data folder lies below a
+   * private folder (/root, a 0700 temporary folder) that Myelin should not open up to everyone.
+   */
+  searchAnyFolder?: boolean;
 }
 
 const SYSTEM_USER = "postgres";
@@ -111,4 +117,23 @@ export async function ensureOwnedBy(dir: string, who: RunAs, log: Logger): Promi
     for (const entry of await readdir(path)) await walk(join(path, entry));
   };
   await walk(dir);
+}
+
+/**
+ * `who`, able to reach the data folder: made traversable where Myelin owns it, or, when a folder
+ * above it is private, given CAP_DAC_READ_SEARCH on Linux with setpriv rather than changing the
+ * permissions of folders that are not Myelin's. Without setpriv, the error names the folder.
+ */
+export async function reachDataFolder(dataDirectory: string, who: RunAs, log: Logger): Promise<RunAs> {
+  try {
+    await ensureTraversable(dataDirectory, who, dataDirectory, log);
+    return who;
+  } catch (error) {
+    if (!(error instanceof EmbeddedPostgresError) || process.platform !== "linux" || !Bun.which("setpriv")) throw error;
+    log.warn("a folder above the data folder is closed to the PostgreSQL system user; running PostgreSQL with CAP_DAC_READ_SEARCH to reach it (run Myelin as a regular user, or keep its data in a folder like /var/lib/myelin, to avoid this)", {
+      data_directory: dataDirectory,
+      user: who.name,
+    });
+    return { ...who, searchAnyFolder: true };
+  }
 }

@@ -65,14 +65,26 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
   }
 }
 
+/** The command line, wrapped in setpriv for a parent-death signal or a change of user with a capability. */
+function commandLine(options: ChildOptions): { cmd: string[]; switchesUser: boolean } {
+  const setpriv = process.platform === "linux" ? Bun.which("setpriv") : null;
+  const { runAs } = options;
+  const flags: string[] = [];
+  if (setpriv && options.parentDeathSignal) flags.push("--pdeathsig", options.parentDeathSignal.slice(3));
+  const switchesUser = Boolean(setpriv && runAs?.searchAnyFolder);
+  if (switchesUser && runAs) {
+    flags.push(`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, "--clear-groups", "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search");
+  }
+  return { cmd: setpriv && flags.length > 0 ? [setpriv, ...flags, "--", ...options.cmd] : options.cmd, switchesUser };
+}
+
 export function spawnChild(options: ChildOptions): Child {
-  const setpriv = options.parentDeathSignal && process.platform === "linux" ? Bun.which("setpriv") : null;
-  const cmd = setpriv ? [setpriv, "--pdeathsig", options.parentDeathSignal!.slice(3), "--", ...options.cmd] : options.cmd;
+  const { cmd, switchesUser } = commandLine(options);
   const proc = Bun.spawn({
     cmd,
     cwd: options.cwd,
     env: childEnv(options.runAs),
-    ...(options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : {}),
+    ...(options.runAs && !switchesUser ? { uid: options.runAs.uid, gid: options.runAs.gid } : {}),
     // Its own process group: a Ctrl-C on Myelin's terminal reaches Myelin, which then stops
     // the server after closing its connections, instead of the server stopping under it.
     detached: true,
