@@ -20,6 +20,8 @@ import { EmbeddedPostgresError } from "./errors.ts";
 export { hydrateSymlinks, resolveDevBinaries, type PostgresBinaries } from "./embedded/binaries.ts";
 export type { PostgresConnection } from "./embedded/endpoint.ts";
 
+/** Where root keeps PostgreSQL binaries the postgres user must reach when the checkout and data folder are private. */
+const ROOT_BINARIES_CACHE = "/var/cache/myelin/postgres-bin";
 /** The database Myelin's tables live in. */
 export const EMBEDDED_DATABASE = "myelin";
 /** Limit: start attempts while processes of a killed server still hold its shared memory (≈10 s). */
@@ -87,9 +89,12 @@ async function start(dataDirectory: string, options: EmbeddedPostgresOptions): P
   let runAs = postgresRunAs(log);
   if (runAs) {
     runAs = await reachDataFolder(dataDirectory, runAs, log);
-    if (!runAs.searchAnyFolder && !(await canTraverse(binDir, runAs))) {
-      log.info("the PostgreSQL binaries are out of the system user's reach; linking them into the data folder", { from: options.binaries.dir });
-      binDir = join((await mirrorBinaries(options.binaries.dir, join(dataDirectory, "postgres-bin"))).dir, "bin");
+    if (!(await canTraverse(binDir, runAs))) {
+      // initdb finds `postgres` with access(2), which ignores capabilities: the binaries must be
+      // reachable by plain permissions, so below a private folder they go to a root-owned cache.
+      const mirror = runAs.searchAnyFolder ? ROOT_BINARIES_CACHE : join(dataDirectory, "postgres-bin");
+      log.info("the PostgreSQL binaries are out of the system user's reach; mirroring them", { from: options.binaries.dir, to: mirror });
+      binDir = join((await mirrorBinaries(options.binaries.dir, mirror)).dir, "bin");
     }
   }
   const paths = clusterPaths(dataDirectory);

@@ -105,10 +105,17 @@ export async function mirrorBinaries(nativeDir: string, target: string): Promise
       else await link(a, b).catch(() => copyFile(a, b));
     }
   };
-  await mkdir(partial, { recursive: true, mode: 0o755 });
+  await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+  await mkdir(partial, { mode: 0o755 });
   await walk(source, join(partial, "native"));
   await writeFile(join(partial, "native", ".source"), stamp);
-  await rm(target, { recursive: true, force: true });
-  await rename(partial, target);
+  // A stale mirror is replaced; a concurrent start that finished first wins and ours is dropped.
+  if (await stat(target).catch(() => undefined)) {
+    if ((await readFile(stampFile, "utf8").catch(() => "")) !== stamp) await rm(target, { recursive: true, force: true });
+  }
+  await rename(partial, target).catch(async (error) => {
+    await rm(partial, { recursive: true, force: true });
+    if ((await readFile(stampFile, "utf8").catch(() => "")) !== stamp) throw error;
+  });
   return { dir: join(target, "native") };
 }
