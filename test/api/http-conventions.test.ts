@@ -23,7 +23,7 @@ const failing = [
   endpoint({ method: "GET", paths: ["/limited"], auth: "none", rateLimit: "rc_message", spec: "test", handler: () => ({ ok: true }) }),
 ];
 
-function router(log = silentLogger, maxBodySize = 1024) {
+function router(log = silentLogger, maxBodySize = 1024, trustForwardedFor = false) {
   return createRouter({
     endpoints: [echo, ...failing],
     log,
@@ -31,7 +31,7 @@ function router(log = silentLogger, maxBodySize = 1024) {
     auth: {},
     rateLimiter: new RateLimiter(),
     rateLimits: { rc_message: { per_second: 0.001, burst_count: 2 } },
-    trustForwardedFor: false,
+    trustForwardedFor,
   });
 }
 
@@ -166,6 +166,15 @@ describe("request log", () => {
     expect(access[0]).toMatchObject({ method: "GET", path: "/nope", status: 404, ip: "127.0.0.1" });
     expect(JSON.stringify(lines)).not.toContain("syt_secret");
   });
+});
+
+test("X-Forwarded-For names the client only on listeners with x_forwarded", async () => {
+  const headers = { "X-Forwarded-For": "203.0.113.9, 10.0.0.1" };
+  for (const [trusted, expected] of [[true, "203.0.113.9"], [false, "127.0.0.1"]] as const) {
+    const { log, lines } = capturingLogger();
+    await router(log, 1024, trusted).handle(get("/nope", { headers }), "127.0.0.1");
+    expect(lines.find((line) => line.msg === "request")!.ip).toBe(expected);
+  }
 });
 
 test("an endpoint needing an auth kind the server cannot resolve is refused at start", () => {
