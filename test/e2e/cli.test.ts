@@ -103,6 +103,23 @@ describe("myelin serve", () => {
     expect(server.lines.some((line) => line.includes('"msg":"stopped"'))).toBe(true);
   });
 
+  test("after kill -9 of myelin serve, the next start on the same folder works with the same key", async () => {
+    const data = folder();
+    const env = { MYELIN_DATA_DIRECTORY: data, MYELIN_LISTENERS: listenerEnv(["federation"]) };
+    const first = spawnMyelin(["serve"], env);
+    const [url] = await first.urls();
+    const key = await json(await fetch(`${url}/_matrix/key/v2/server`));
+    expect(await first.stop("SIGKILL")).not.toBe(0);
+    const second = spawnMyelin(["serve"], env);
+    try {
+      const [again] = await second.urls();
+      const after = await json(await fetch(`${again}/_matrix/key/v2/server`));
+      expect(after.verify_keys).toEqual(key.verify_keys);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  });
+
   test("serves HTTPS with the configured certificate", async () => {
     const dir = folder();
     const cert = join(dir, "cert.pem");
