@@ -2,6 +2,7 @@
 // Create it once with loadEngine() in the composition root and pass it to whoever needs it.
 import { CanonicalJsonError } from "../protocol/canonical-json.ts";
 import { toJsonText } from "./json-text.ts";
+import { readRoomVersions, type RoomVersionRules } from "./room-versions.ts";
 import { loadWasmCore, WasmOperationError, type WasmCore } from "./wasm-module.ts";
 
 export interface Engine {
@@ -9,7 +10,11 @@ export interface Engine {
   canonicalJson(value: unknown): string;
   /** Canonical JSON as the UTF-8 bytes that are hashed and signed. */
   canonicalJsonBytes(value: unknown): Uint8Array;
+  /** Every room version the core knows, by id, with its rule flags. */
+  readonly roomVersions: ReadonlyMap<string, RoomVersionRules>;
 }
+
+export type { RoomVersionRules } from "./room-versions.ts";
 
 /** Reads and compiles wasm/myelin_core.wasm (embedded in compiled binaries) into an Engine. */
 export async function loadEngine(): Promise<Engine> {
@@ -30,5 +35,6 @@ export function createEngine(core: WasmCore): Engine {
   return {
     canonicalJson: (value) => utf8.decode.decode(canonicalJsonBytes(value)),
     canonicalJsonBytes,
+    roomVersions: readRoomVersions(core),
   };
 }

@@ -5,8 +5,8 @@
 import wasmPath from "../../wasm/myelin_core.wasm" with { type: "file" };
 
 /** The operations the module exports, each `name(ptr, len) -> result`. */
-export type Operation = "canonical_json";
-const OPERATIONS: readonly Operation[] = ["canonical_json"];
+export type Operation = "canonical_json" | "room_versions";
+const OPERATIONS: readonly Operation[] = ["canonical_json", "room_versions"];
 
 /** An operation refused its input; `message` is the module's explanation. */
 export class WasmOperationError extends Error {

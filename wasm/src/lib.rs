@@ -6,5 +6,8 @@
 
 pub mod abi;
 pub mod canonical_json;
+pub mod pdu;
+pub mod room_versions;
 
 export_op!(canonical_json, canonical_json::canonical_json_op);
+export_op!(room_versions, room_versions::room_versions_op);
