@@ -6,6 +6,7 @@
 
 pub mod abi;
 pub mod canonical_json;
+pub mod event_auth;
 pub mod pdu;
 pub mod room_versions;
 
