@@ -5,8 +5,41 @@
 import wasmPath from "../../wasm/myelin_core.wasm" with { type: "file" };
 
 /** The operations the module exports, each `name(ptr, len) -> result`. */
-export type Operation = "canonical_json" | "room_versions";
-const OPERATIONS: readonly Operation[] = ["canonical_json", "room_versions"];
+export type Operation =
+  | "canonical_json"
+  | "room_versions"
+  | "event_auth_types"
+  | "event_auth_check"
+  | "event_auth_check_batch"
+  | "event_validate"
+  | "event_hashes"
+  | "event_redact"
+  | "event_prepare"
+  | "event_inspect"
+  | "push_default_rules"
+  | "push_effective_rules"
+  | "push_evaluate"
+  | "push_prepare"
+  | "push_release"
+  | "resolve_state";
+const OPERATIONS: readonly Operation[] = [
+  "canonical_json",
+  "room_versions",
+  "event_auth_types",
+  "event_auth_check",
+  "event_auth_check_batch",
+  "event_validate",
+  "event_hashes",
+  "event_redact",
+  "event_prepare",
+  "event_inspect",
+  "push_default_rules",
+  "push_effective_rules",
+  "push_evaluate",
+  "push_prepare",
+  "push_release",
+  "resolve_state",
+];
 
 /** An operation refused its input; `message` is the module's explanation. */
 export class WasmOperationError extends Error {
@@ -16,6 +49,22 @@ export class WasmOperationError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * The module panicked (a bug in Rust): `message` is the panic's own text, read from the
+ * module after the trap (wasm/src/panic_report.rs). The instance was replaced by a fresh one,
+ * so the next call works.
+ */
+export class WasmPanicError extends Error {
+  override name = "WasmPanicError";
+  constructor(
+    readonly operation: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${operation}: the wasm module panicked: ${message}`, options);
   }
 }
 
@@ -29,6 +78,8 @@ interface Exports {
   myelin_alloc(len: number): number;
   myelin_free(ptr: number, len: number): void;
   myelin_free_result(ptr: number): void;
+  /** Points to the last panic's message as [u32 LE length][bytes]; modules before it lack it. */
+  myelin_last_panic?: () => number;
   [operation: string]: unknown;
 }
 
@@ -51,12 +102,30 @@ export function createWasmCore(module: WebAssembly.Module): WasmCore {
         return call(exports, operation, input);
       } catch (error) {
         // A trap (a bug or out of memory in Rust) can leave the allocator half-updated:
-        // start over with a fresh instance rather than keep using that memory.
-        if (error instanceof WebAssembly.RuntimeError) exports = instantiate(module);
+        // start over with a fresh instance rather than keep using that memory. A panic left
+        // its message behind first: report it.
+        if (error instanceof WebAssembly.RuntimeError) {
+          const panic = lastPanic(exports);
+          exports = instantiate(module);
+          if (panic !== null) throw new WasmPanicError(operation, panic, { cause: error });
+        }
         throw error;
       }
     },
   };
+}
+
+/** The message the panic hook stored, read from the trapped instance's memory; null if none. */
+function lastPanic(exports: Exports): string | null {
+  if (typeof exports.myelin_last_panic !== "function") return null;
+  try {
+    const ptr = exports.myelin_last_panic() >>> 0;
+    const length = new DataView(exports.memory.buffer, ptr, 4).getUint32(0, true);
+    if (length === 0) return null;
+    return new TextDecoder().decode(new Uint8Array(exports.memory.buffer, ptr + 4, length));
+  } catch {
+    return null;
+  }
 }
 
 function instantiate(module: WebAssembly.Module): Exports {

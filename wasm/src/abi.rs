@@ -13,7 +13,9 @@
 //! result means the module ran out of memory.
 //!
 //! Nothing here panics: on wasm32-unknown-unknown a panic is a trap that leaves the
-//! instance unusable, so allocation failures surface as null pointers instead.
+//! instance unusable, so allocation failures surface as null pointers instead. Should an
+//! operation panic all the same (a bug), `call` has installed `panic_report`'s hook first:
+//! the message is kept for the host, which reports it and starts a fresh instance.
 
 use std::alloc::{alloc, dealloc, Layout};
 use std::slice;
@@ -67,6 +69,7 @@ pub unsafe extern "C" fn myelin_free_result(ptr: *mut u8) {
 /// # Safety
 /// `ptr` points to `len` readable bytes, or `len` is 0.
 pub unsafe fn call(ptr: *const u8, len: u32, op: fn(&[u8]) -> Result<Vec<u8>, String>) -> *mut u8 {
+    crate::panic_report::install();
     let input: &[u8] = if len == 0 || ptr.is_null() { &[] } else { slice::from_raw_parts(ptr, len as usize) };
     match op(input) {
         Ok(payload) => pack(STATUS_OK, &payload),
