@@ -20,13 +20,14 @@ interface Scenario {
   expect: [key: string, id: string | undefined][];
 }
 
+type Form = "shared" | "distinct" | "delta";
+
 /**
  * A room of `members` joined users (alice, the creator, at 100; bob, a moderator, at 50), then
- * two forks: on one, alice bans `bans` members and changes the topic; on the other, bob and
- * the members change `changes` display names (some of them of banned members), bob changes the
- * topic and alice raises a user's power level. Every event cites its auth events.
+ * two forks: on one, alice bans `bans` members and changes the topic; on the other, alice raises
+ * a user's power level, bob changes the topic and `changes` members change their display names
+ * (half of them banned on the other fork). Every event cites its auth events.
  */
-type Form = "shared" | "distinct" | "delta";
 
 function room(version: "10" | "12", members: number, bans: number, changes: number, form: Form): Scenario {
   const v12 = version === "12";

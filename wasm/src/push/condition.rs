@@ -8,8 +8,8 @@
 
 use super::event::{canonical_key, Field, FlatEvent};
 use super::glob::{fold_chars, word_hash, words, Glob};
-use serde_json::Value;
 use super::pointer_map::PointerMap;
+use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -59,7 +59,10 @@ pub enum Pattern {
 
 impl Pattern {
     pub fn glob(glob: Rc<Glob>, words: bool) -> Pattern {
-        let word = if words { glob.word_literal().map(|text| Word { hash: word_hash(&text), text: text.into_boxed_str() }) } else { None };
+        let word = match words {
+            true => glob.word_literal().map(|text| Word { hash: word_hash(&text), text: text.into_boxed_str() }),
+            false => None,
+        };
         Pattern::Glob { glob, words, word }
     }
 
@@ -128,7 +131,10 @@ impl<'a> Room<'a> {
             Some(Field::String { folded, .. }) => Some(folded.clone()),
             _ => None,
         };
-        let mut body_words: Vec<(u64, String)> = body.as_deref().map_or_else(Vec::new, |body| words(body).map(|word| (word_hash(&word), word)).collect());
+        let mut body_words: Vec<(u64, String)> = match &body {
+            Some(body) => words(body).map(|word| (word_hash(&word), word)).collect(),
+            None => Vec::new(),
+        };
         body_words.sort_unstable();
         body_words.dedup();
         let has_mentions = flat.get("content.m\\.mentions").is_some();

@@ -2,12 +2,15 @@
 //!
 //! Work is shared wherever the answer does not depend on the recipient:
 //! - the event is flattened and folded once, and its body split into words (`Room`);
-//! - each default rule is decided once per event (holds for everyone, for no one, or
-//!   depending on the recipient), and for the last kind the event's side of each of its
-//!   conditions is looked up once (`UserCheck`): the recipient's id in
-//!   `.m.rule.invite_for_me` and `.m.rule.is_user_mention`, their display name;
+//! - each default rule is decided once per event (it holds for everyone, for no one, or
+//!   depending on the recipient); rules that hold for no one are left out of the walk, and
+//!   for those that depend on the recipient the event's side of each condition is looked up
+//!   once (`UserCheck`): the recipient's id in `.m.rule.invite_for_me` and
+//!   `.m.rule.is_user_mention`, their display name;
 //! - per recipient, their rules are walked in order without allocating: a default rule costs
-//!   a table read, an own rule its conditions (a plain keyword is one set lookup).
+//!   a table read, an own rule its conditions. A plain keyword is a binary search among the
+//!   body's word hashes (from a packed per-set array), and any other body pattern is matched
+//!   once per event however many users share it (`Room::matches_words`).
 //!
 //! A recipient who sent the event is not evaluated: "Homeservers MUST NOT notify the Push
 //! Gateway for events that the user has sent themselves."
@@ -15,8 +18,8 @@
 use super::actions::Actions;
 use super::condition::{Room, User, UserCheck};
 use super::registry::Registry;
-use super::rules::{DefaultOrder, Defaults, Kind, Rule, Slot, UserRules};
 use super::pointer_map::PointerMap;
+use super::rules::{DefaultOrder, Defaults, Kind, Rule, Slot, UserRules};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -184,7 +187,7 @@ pub fn evaluate<'r>(
     let defaults_only: &'r UserRules = DEFAULTS_ONLY.with(|rules| *rules);
     let mut evaluation = Evaluation { actions: Vec::new(), outcomes: Vec::new(), verdicts: Vec::with_capacity(recipients.len()) };
     let mut outcome_index: PointerMap<(usize, usize), usize> = HashMap::with_capacity_and_hasher(64, Default::default());
-    let mut actions_index: PointerMap<(usize, usize), usize> = HashMap::with_capacity_and_hasher(16, Default::default());
+    let mut actions_index: PointerMap<usize, usize> = HashMap::with_capacity_and_hasher(16, Default::default());
 
     for recipient in recipients {
         if room.sender == Some(recipient.user_id) {
@@ -193,8 +196,12 @@ pub fn evaluate<'r>(
         }
         let rules = match recipient.rules {
             RuleRef::Defaults => defaults_only,
-            RuleRef::Inline(index) => inline.get(index).ok_or_else(|| format!("push: a user refers to rule set {index}, but there are {}", inline.len()))?,
-            RuleRef::Prepared(id) => registry.and_then(|registry| registry.get(id)).ok_or_else(|| format!("push: no prepared rule set {id} (released?)"))?,
+            RuleRef::Inline(index) => {
+                inline.get(index).ok_or_else(|| format!("push: a user refers to rule set {index}, but there are {}", inline.len()))?
+            }
+            RuleRef::Prepared(id) => {
+                registry.and_then(|registry| registry.get(id)).ok_or_else(|| format!("push: no prepared rule set {id} (released?)"))?
+            }
         };
         let user = User { user_id: recipient.user_id, display_name: recipient.display_name };
         let (rule, actions) = match first_match(rules, defaults, room, &verdicts, &user) {
@@ -209,7 +216,7 @@ pub fn evaluate<'r>(
         let actions: &'r Actions = actions;
         if index == next {
             let next_actions = evaluation.actions.len();
-            let actions_at = *actions_index.entry((actions as *const Actions as usize, 0)).or_insert(next_actions);
+            let actions_at = *actions_index.entry(actions as *const Actions as usize).or_insert(next_actions);
             if actions_at == next_actions {
                 evaluation.actions.push(actions);
             }

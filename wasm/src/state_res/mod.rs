@@ -10,8 +10,13 @@
 //! version number.
 //!
 //! Everything here is pure and iterative (explicit stacks, no recursion), so a 100,000-event auth
-//! chain cannot overflow the stack, and deterministic: every set is ordered by event id before it
-//! is walked, so the answer does not depend on the order of the inputs.
+//! chain cannot overflow the stack, and deterministic: sets are walked in event id order and
+//! every ordering ends in an event id tie-break, so the answer does not depend on the order of
+//! the inputs (tests/state_res/properties.rs shuffles them).
+//!
+//! Events rejected on receipt (`EventStore::mark_rejected`) are never admitted by the iterative
+//! auth checks and never read as auth events, as Synapse does; room v1's algorithm ignores
+//! rejection.
 //!
 //! Two entry points:
 //!
@@ -140,9 +145,10 @@ pub fn resolve_conflicts(
     decided
 }
 
-/// The resolution of `state_sets` as the spec defines it, with `auth_chains` the full auth chain
-/// of each state set (v2, v2.1; ignored by v1) and `store` holding the events (those it lacks
-/// are left out). Uses the room version's authorization rules.
+/// The resolution of `state_sets` as the spec defines it, with `store` holding the events
+/// (those it lacks are left out) and the room version's authorization rules. The auth difference
+/// is ∪ − ∩ of `auth_chains`: normally the full auth chain of each state set (v2, v2.1; v1
+/// ignores them).
 pub fn resolve(
     rules: &RoomVersionRules,
     state_sets: &[StateMap],
