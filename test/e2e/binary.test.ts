@@ -45,3 +45,12 @@ test("dist/myelin runs a homeserver from an empty folder and keeps its key acros
     expect(await second.stop()).toBe(0);
   }
 }, 300_000);
+
+test("the state-resolution worker loads inside a compiled executable", async () => {
+  const probe = join(folder, "worker-probe");
+  const build = Bun.spawnSync([process.execPath, "build", "--compile", join(repoRoot, "test/e2e/fixtures/worker-probe.ts"), "--outfile", probe], { stderr: "pipe" });
+  expect(build.exitCode, build.stderr.toString()).toBe(0);
+  const run = Bun.spawnSync([probe], { cwd: folder, env: { PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" });
+  expect(run.exitCode, run.stderr.toString()).toBe(0);
+  expect(JSON.parse(run.stdout.toString())).toEqual([['["m.room.create",""]', "$create"]]);
+}, 60_000);
