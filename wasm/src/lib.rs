@@ -5,6 +5,7 @@
 //! needs only WebAssembly's own API, and the build only rustc.
 
 pub mod abi;
+pub mod base64;
 pub mod canonical_json;
 pub mod event_auth;
 pub mod event_format;

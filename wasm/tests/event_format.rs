@@ -10,7 +10,8 @@ use myelin_core::event_format::ops::{
 };
 use myelin_core::event_format::redaction::redact;
 use myelin_core::event_format::validate::validate;
-use myelin_core::event_format::{base64, FormatIssue};
+use myelin_core::base64;
+use myelin_core::event_format::FormatIssue;
 use myelin_core::room_versions::{rules_for, ROOM_VERSIONS};
 use serde_json::{json, Map, Value};
 

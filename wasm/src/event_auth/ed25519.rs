@@ -324,36 +324,6 @@ pub fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
     pack_point(&p)[..] == signature[..32]
 }
 
-/// Decodes unpadded (or padded) base64, standard or URL-safe alphabet, as Matrix keys and
-/// signatures are written (https://spec.matrix.org/v1.19/appendices/#unpadded-base64).
-pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for byte in text.bytes() {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        buffer = (buffer << 6) | value as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    // A lone trailing character (6 bits) cannot end valid base64.
-    if bits >= 6 {
-        return None;
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,13 +408,4 @@ mod tests {
         assert!(!verify(&key, &message, &signature));
     }
 
-    #[test]
-    fn decodes_both_base64_alphabets() {
-        assert_eq!(decode_base64("aGVsbG8").unwrap(), b"hello");
-        assert_eq!(decode_base64("aGVsbG8=").unwrap(), b"hello");
-        assert_eq!(decode_base64("-_8").unwrap(), vec![0xfb, 0xff]);
-        assert_eq!(decode_base64("+/8").unwrap(), vec![0xfb, 0xff]);
-        assert!(decode_base64("a").is_none());
-        assert!(decode_base64("a*b").is_none());
-    }
 }

@@ -4,7 +4,8 @@
 //! https://spec.matrix.org/v1.19/rooms/v1/#authorization-rules,
 //! https://spec.matrix.org/v1.19/client-server-api/#mroomthird_party_invite (public keys).
 
-use super::ed25519::{decode_base64, verify};
+use super::ed25519::verify;
+use crate::base64::decode_lenient as decode_base64;
 use super::power_levels::{named_level, user_level};
 use super::{reject, Context, Rejection, THIRD_PARTY_INVITE};
 use crate::canonical_json::write_value;

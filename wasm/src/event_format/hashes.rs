@@ -4,7 +4,7 @@
 //! event ids per version (/rooms/v1/#event-ids, /rooms/v3/#event-ids, /rooms/v4/#event-ids), and
 //! room ids from the create event (/rooms/v12/#event-format, MSC4291).
 
-use super::base64;
+use crate::base64;
 use super::canonical::Canon;
 use super::redaction::{redact, redact_in_place};
 use super::FormatIssue;

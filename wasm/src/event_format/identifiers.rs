@@ -69,7 +69,7 @@ pub fn is_room_id_with_domain(room_id: &str) -> bool {
 
 /// A room id that is a create event's id (`!` + URL-safe Base64 of a SHA-256), from v12.
 pub fn is_room_id_hash(room_id: &str) -> bool {
-    room_id.strip_prefix('!').map_or(false, |hash| super::base64::is_url_safe_of_length(hash, 32))
+    room_id.strip_prefix('!').map_or(false, |hash| crate::base64::is_url_safe_of_length(hash, 32))
 }
 
 #[cfg(test)]

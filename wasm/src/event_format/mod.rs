@@ -7,9 +7,8 @@
 //! Every rule reads a flag of `RoomVersionRules`, never a version number. The files follow
 //! the spec's sections: `validate` (checks on receipt, step 1), `hashes` (content hash,
 //! reference hash, ids), `redaction`, `signing` (validating signatures), `canonical`,
-//! `identifiers`, `base64`; `ops` holds the batch operations the host calls.
+//! `identifiers` (Base64 is crate::base64); `ops` holds the batch operations the host calls.
 
-pub mod base64;
 pub mod canonical;
 pub mod hashes;
 pub mod identifiers;

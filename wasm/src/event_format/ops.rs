@@ -8,7 +8,8 @@ use super::hashes::{content_hash, hash_owned_event, redacted_bytes, room_id, sha
 use super::redaction::redact;
 use super::signing::signature_servers;
 use super::validate::validate;
-use super::{base64, FormatIssue};
+use super::FormatIssue;
+use crate::base64;
 use crate::room_versions::{rules_for, RoomVersionRules};
 use serde_json::{Map, Value};
 

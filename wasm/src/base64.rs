@@ -71,6 +71,34 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Decodes Base64 in either alphabet, padded or not, ignoring non-zero trailing bits: the
+/// lenient reading Synapse applies to keys and signatures in third-party invites, which
+/// other servers wrote. None for foreign characters or an impossible length.
+pub fn decode_lenient(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for symbol in text.bytes() {
+        let value = match symbol {
+            b'-' => 62,
+            b'_' => 63,
+            other => value_of(other)?,
+        };
+        buffer = (buffer << 6) | value;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    // A lone trailing symbol (6 bits) cannot end valid Base64.
+    if bits >= 6 {
+        return None;
+    }
+    Some(out)
+}
+
 /// Whether `text` is unpadded URL-safe Base64 of exactly `bytes` bytes (v12 room ids).
 pub fn is_url_safe_of_length(text: &str, bytes: usize) -> bool {
     let expected = (bytes * 4 + 2) / 3;
@@ -102,6 +130,18 @@ mod tests {
             assert_eq!(encode(plain.as_bytes()), encoded);
             assert_eq!(decode(encoded).unwrap(), plain.as_bytes());
         }
+    }
+
+    #[test]
+    fn lenient_decoding_takes_both_alphabets_and_stray_bits() {
+        assert_eq!(decode_lenient("aGVsbG8").unwrap(), b"hello");
+        assert_eq!(decode_lenient("aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(decode_lenient("-_8").unwrap(), vec![0xfb, 0xff]);
+        assert_eq!(decode_lenient("+/8").unwrap(), vec![0xfb, 0xff]);
+        assert_eq!(decode_lenient("Zh").unwrap(), b"f");
+        assert!(decode("Zh").is_none());
+        assert!(decode_lenient("a").is_none());
+        assert!(decode_lenient("a*b").is_none());
     }
 
     #[test]
