@@ -1,6 +1,15 @@
 // createApp: the HTTP surface of one listener, from its resource names and the services.
 // No I/O here, so tests build it and call app.handle(new Request(...)).
+import { accessTokenResolver } from "./api/access-token.ts";
+import { loginEndpoints } from "./api/client/login.ts";
+import { registerEndpoints } from "./api/client/register.ts";
+import { capabilitiesEndpoints, type RoomVersionStabilities } from "./api/client/capabilities.ts";
+import { userDataEndpoints } from "./api/client/user-data.ts";
 import { clientVersionsEndpoints } from "./api/client/versions.ts";
+import { sharedSecretRegisterEndpoints } from "./api/synapse-admin/register.ts";
+import type { AccountServices } from "./auth/accounts.ts";
+import { isLoopback } from "./auth/rate-limits.ts";
+import type { UserDataServices } from "./auth/user-data.ts";
 import { federationVersionEndpoints } from "./api/federation/version.ts";
 import { healthEndpoints } from "./api/health/index.ts";
 import { serverKeyEndpoints } from "./api/keys/server.ts";
@@ -18,6 +27,12 @@ export interface AppServices {
   log: Logger;
   serverKeys: ServerKeys;
   rateLimiter: RateLimiter;
+  /** Users, devices, tokens, UIA, login and registration; absent in tests that need no database. */
+  accounts?: AccountServices;
+  /** Profiles, account data, filters, devices, password change and deactivation (needs `accounts`). */
+  userData?: UserDataServices;
+  /** The engine's room version table (engine.roomVersions), for /capabilities (needs `accounts`). */
+  roomVersions?: RoomVersionStabilities;
   /** Myelin's own version, reported to peers. */
   version: string;
 }
@@ -39,6 +54,15 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
           extraClientContent: config.extra_well_known_client_content,
           delegatedServer: delegatedServer(config),
         }),
+        ...(services.accounts ? accountEndpoints(services.accounts, config) : []),
+        ...(services.userData ? userDataEndpoints(services.userData, { maxBodySize: config.max_request_body_size }) : []),
+        ...(services.accounts && services.roomVersions
+          ? capabilitiesEndpoints({
+              roomVersions: services.roomVersions,
+              defaultRoomVersion: config.default_room_version,
+              loginTokens: config.login_via_existing_session.enabled,
+            })
+          : []),
       ];
     case "federation":
       return [...federationVersionEndpoints(services.version), ...serverKeyEndpoints(services.serverKeys)];
@@ -47,6 +71,15 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
     case "health":
       return [];
   }
+}
+
+/** Registration, login, logout, whoami and Synapse's shared-secret registration. */
+function accountEndpoints(accounts: AccountServices, config: Config): Endpoint[] {
+  return [
+    ...registerEndpoints(accounts.registration),
+    ...loginEndpoints({ login: accounts.login, tokens: accounts.tokens, uia: accounts.uia, loginTokenNeedsUia: config.login_via_existing_session.require_ui_auth }),
+    ...sharedSecretRegisterEndpoints(accounts.sharedSecret),
+  ];
 }
 
 export function createApp(services: AppServices, resources: readonly ResourceName[], options: { trustForwardedFor?: boolean } = {}): HttpApp {
@@ -59,9 +92,14 @@ export function createApp(services: AppServices, resources: readonly ResourceNam
     endpoints: [...byPath.values()],
     log: services.log,
     maxBodySize: services.config.max_request_body_size,
-    auth: {},
+    auth: services.accounts ? { accessToken: accessTokenResolver(services.accounts.tokens) } : {},
     rateLimiter: services.rateLimiter,
-    rateLimits: { rc_message: services.config.rc_message },
+    rateLimits: {
+      rc_message: services.config.rc_message,
+      rc_registration: services.config.rc_registration,
+      rc_registration_token_validity: services.config.rc_registration_token_validity,
+    },
+    rateLimitExempt: services.config.rc_exempt_loopback ? isLoopback : undefined,
     trustForwardedFor: options.trustForwardedFor ?? false,
   });
 }

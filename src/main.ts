@@ -4,8 +4,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import type { Server } from "bun";
 import { createApp, type AppServices } from "./app.ts";
+import { createAccountServices, type AccountServices } from "./auth/accounts.ts";
 import { createServerKeys } from "./auth/server-keys.ts";
 import { loadOrCreateSigningKey } from "./auth/signing-key.ts";
+import { createUserDataServices } from "./auth/user-data.ts";
 import type { Config } from "./config/verify.ts";
 import { loadEngine } from "./engine/index.ts";
 import { RateLimiter } from "./http/rate-limit.ts";
@@ -57,6 +59,17 @@ export async function migrate(config: Config, log: Logger, assets: RuntimeAssets
   lock.release();
 }
 
+/** Runs `task` with the database open and migrated (admin commands such as register-user). */
+export async function withDatabase<T>(config: Config, log: Logger, assets: RuntimeAssets, task: (db: Database) => Promise<T>): Promise<T> {
+  const { db, lock } = await openStorage(config, log, assets);
+  try {
+    return await task(db);
+  } finally {
+    await db.close();
+    lock.release();
+  }
+}
+
 function tlsOptions(config: Config) {
   const certificate = config.tls_certificate_path!;
   const key = config.tls_private_key_path!;
@@ -71,15 +84,22 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
   const tls = config.listeners.some((listener) => listener.tls) ? tlsOptions(config) : undefined;
   const { db, lock } = await openStorage(config, log, assets);
   const servers: Server<undefined>[] = [];
+  let accounts: AccountServices | undefined;
   try {
     const engine = await loadEngine();
     const { key, created } = loadOrCreateSigningKey(config.signing_key_path, nativeEd25519);
     if (created) log.info("created signing key", { path: config.signing_key_path, key_id: key.keyId });
+    const rateLimiter = new RateLimiter();
+    accounts = createAccountServices({ db: db.db, config, log, rateLimiter });
     const services: AppServices = {
       config,
       log,
       version: VERSION,
-      rateLimiter: new RateLimiter(),
+      rateLimiter,
+      accounts,
+      // Hooks for rooms, sync and E2EE (member events, wake-ups, device lists) go in `hooks`.
+      userData: createUserDataServices({ db: db.db, serverName: config.server_name, accounts }),
+      roomVersions: engine.roomVersions,
       serverKeys: createServerKeys({
         serverName: config.server_name,
         signingKey: key,
@@ -109,6 +129,7 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
     }
   } catch (error) {
     for (const server of servers) server.stop(true);
+    await accounts?.lastSeen.stop();
     await db.close().catch(() => {});
     lock.release();
     throw error;
@@ -122,6 +143,7 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
     stop: () =>
       (stopping ??= (async () => {
         await Promise.all(servers.map((server) => server.stop(false)));
+        await accounts?.lastSeen.stop();
         await db.close();
         lock.release();
         log.info("stopped");

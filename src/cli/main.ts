@@ -5,7 +5,8 @@ import { parseArgs } from "node:util";
 import { generateConfig } from "../config/generate.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import { createLogger } from "../log/logger.ts";
-import { migrate, startServer, VERSION, type RuntimeAssets } from "../main.ts";
+import { migrate, startServer, VERSION, withDatabase, type RuntimeAssets } from "../main.ts";
+import { registerUserCommand, registrationTokenCommand } from "./accounts.ts";
 import { sourceAssets } from "./source-assets.ts";
 
 const HELP = `myelin ${VERSION}: a Matrix homeserver
@@ -15,6 +16,10 @@ Usage:
   myelin generate-config [--output FILE]
                                     write a commented configuration with every option and its default
   myelin migrate [--config FILE]    apply database migrations and exit
+  myelin register-user NAME [--password PW] [--admin] [--config FILE]
+                                    create an account (a password is generated when none is given)
+  myelin registration-token create [TOKEN] [--uses N] [--expiry 7d] | list | delete TOKEN
+                                    manage tokens for m.login.registration_token
   myelin --version                  print the version
   myelin --help                     print this help
 
@@ -40,6 +45,10 @@ export async function runCli(argv: string[], assets: RuntimeAssets): Promise<voi
         output: { type: "string", short: "o" },
         version: { type: "boolean", short: "v" },
         help: { type: "boolean", short: "h" },
+        password: { type: "string" },
+        admin: { type: "boolean" },
+        uses: { type: "string" },
+        expiry: { type: "string" },
       },
     });
   } catch (error) {
@@ -50,8 +59,16 @@ export async function runCli(argv: string[], assets: RuntimeAssets): Promise<voi
   if (values.version) return void process.stdout.write(`myelin ${VERSION}\n`);
   const command = positionals[0] ?? "serve";
   try {
-    if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
+    const maxPositionals = command === "register-user" ? 2 : command === "registration-token" ? 3 : 1;
+    if (positionals.length > maxPositionals) throw new UsageError(`unexpected argument ${positionals[maxPositionals]}`);
     switch (command) {
+      case "register-user":
+      case "registration-token": {
+        const config = loadConfig({ path: values.config, env: process.env });
+        const log = createLogger({ level: config.log_level === "info" ? "warn" : config.log_level });
+        const run = command === "register-user" ? registerUserCommand : registrationTokenCommand;
+        return await withDatabase(config, log, assets, (db) => run(db, config, log, { ...values, positionals }));
+      }
       case "generate-config":
         return generateConfigCommand(values.output);
       case "migrate":

@@ -113,6 +113,27 @@ export const ConfigSchema = T.Object(
         description: "Rate limits of logins per client address, per account and of failed attempts.",
       },
     ),
+    default_room_version: T.String({
+      default: "11",
+      minLength: 1,
+      description: "Room version of new rooms, announced in /capabilities. Must be one Myelin supports (checked at start).",
+    }),
+    registration_requires_token: T.Boolean({ default: false, description: "Registration needs a token (m.login.registration_token) made with `myelin registration-token create`. enable_registration must be on too." }),
+    allow_guest_access: T.Boolean({ default: false, description: "Let clients register guest accounts (kind=guest), which may use only the endpoints the spec opens to guests." }),
+    rc_registration: T.Union([RateLimit], { default: { per_second: 0.17, burst_count: 3 }, description: "Rate limit of registration requests per client address." }),
+    rc_registration_token_validity: T.Union([RateLimit], { default: { per_second: 0.1, burst_count: 5 }, description: "Rate limit of registration token validity checks per client address." }),
+    rc_exempt_loopback: T.Boolean({ default: false, description: "Myelin only: requests from 127.0.0.1/::1 skip the rc_* rate limits (for local tooling and tests)." }),
+    refreshable_access_token_lifetime: Duration({ default: "5m", description: "How long an access token lives when the client uses refresh tokens." }),
+    refresh_token_lifetime: T.Union([Duration({ default: "0", description: "" }), T.Null()], { default: null, description: "How long a refresh token lives unless exchanged first; null: no limit." }),
+    nonrefreshable_access_token_lifetime: T.Union([Duration({ default: "0", description: "" }), T.Null()], { default: null, description: "How long an access token lives when the client does not use refresh tokens; null: no limit." }),
+    login_via_existing_session: T.Object(
+      {
+        enabled: T.Boolean({ default: false }),
+        require_ui_auth: T.Boolean({ default: true }),
+        token_timeout: Duration({ default: "5m", description: "How long a login token from /login/get_token is valid." }),
+      },
+      { ...strict, default: {}, description: "Let a logged-in client mint a login token (POST /v1/login/get_token) for another client (m.login.token)." },
+    ),
     log_level: T.Union([T.Literal("debug"), T.Literal("info"), T.Literal("warn"), T.Literal("error")], {
       default: "info",
       description: "Least severe log level written (one JSON object per line on stderr).",

@@ -6,7 +6,7 @@ import type { Static, TSchema } from "@sinclair/typebox";
 export type AuthKind = "none" | "accessToken" | "server" | "appservice";
 
 /** Names of the rate-limit rules in config (Synapse's rc_* options). */
-export type RateLimitName = "rc_message";
+export type RateLimitName = "rc_message" | "rc_registration" | "rc_registration_token_validity";
 
 /** What an auth resolver established about the caller. */
 export type Requester =
@@ -44,6 +44,8 @@ export interface EndpointDefinition<B extends TSchema | undefined, Q extends TSc
   paths: readonly string[];
   auth: AuthKind;
   rateLimit?: RateLimitName;
+  /** Whether guest accounts may call it (the spec's list); refused with M_GUEST_ACCESS_FORBIDDEN otherwise. */
+  allowGuests?: boolean;
   /** Schema of the JSON body; omit for endpoints that take none. */
   body?: B;
   /** Schema of the query parameters (strings converted to the schema's types). */

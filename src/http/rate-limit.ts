@@ -39,6 +39,17 @@ export class RateLimiter {
     this.buckets.set(key, bucket);
   }
 
+  /** Throws 429 M_LIMIT_EXCEEDED when a take() would, without taking (e.g. failed-login limits). */
+  check(name: string, rule: RateLimitRule, requester: string): void {
+    const bucket = this.buckets.get(`${name}\u0000${requester}`);
+    if (!bucket) return;
+    const tokens = Math.min(rule.burst_count, bucket.tokens + ((this.now() - bucket.updated) / 1000) * rule.per_second);
+    if (tokens < 1) {
+      const waitMs = Math.ceil(((1 - tokens) / rule.per_second) * 1000);
+      throw new MatrixError(429, "M_LIMIT_EXCEEDED", "Too many requests", { retry_after_ms: waitMs }, { "Retry-After": String(Math.ceil(waitMs / 1000)) });
+    }
+  }
+
   /** Drops buckets that would be full again; they hold no information. */
   private sweep(now: number): void {
     for (const [key, bucket] of this.buckets) {

@@ -12,7 +12,7 @@ import { MatrixError } from "../protocol/matrix-error.ts";
 import type { RateLimiter, RateLimitRule } from "./rate-limit.ts";
 
 /** Resolves a caller for an auth kind, or throws the spec's 401/403 MatrixError. */
-export type AuthResolver = (request: Request) => Promise<Requester>;
+export type AuthResolver = (request: Request, ip: string) => Promise<Requester>;
 
 export interface RouterOptions {
   endpoints: readonly Endpoint[];
@@ -23,6 +23,8 @@ export interface RouterOptions {
   auth: Partial<Record<Exclude<AuthKind, "none">, AuthResolver>>;
   rateLimiter: RateLimiter;
   rateLimits: Record<string, RateLimitRule>;
+  /** Addresses the rate limits skip (config rc_exempt_loopback); none by default. */
+  rateLimitExempt?: (ip: string) => boolean;
   /** Take the client address from X-Forwarded-For (listener option x_forwarded). */
   trustForwardedFor: boolean;
 }
@@ -105,8 +107,12 @@ export function createRouter(options: RouterOptions): HttpApp {
     const run = async (ctx: { request: Request; params: Record<string, string> }) => {
       const { request } = ctx;
       const meta = info.get(request) ?? { id: "-", ip: "" };
-      const requester: Requester = resolve ? await resolve(request) : { kind: "none" };
-      if (rule) options.rateLimiter.take(definition.rateLimit!, rule, requester.kind === "user" ? requester.userId : meta.ip);
+      const requester: Requester = resolve ? await resolve(request, meta.ip) : { kind: "none" };
+      // https://spec.matrix.org/v1.19/client-server-api/#guest-access
+      if (requester.kind === "user" && requester.isGuest && !definition.allowGuests) {
+        throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guest access not allowed");
+      }
+      if (rule && !options.rateLimitExempt?.(meta.ip)) options.rateLimiter.take(definition.rateLimit!, rule, requester.kind === "user" ? requester.userId : meta.ip);
 
       // Elysia leaves a parameter null when its percent-encoding is malformed.
       for (const [name, value] of Object.entries(ctx.params ?? {})) {

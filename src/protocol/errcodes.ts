@@ -10,6 +10,8 @@ export const ERRCODES = [
   "M_THREEPID_AUTH_FAILED", "M_THREEPID_DENIED", "M_THREEPID_IN_USE", "M_THREEPID_MEDIUM_NOT_SUPPORTED",
   "M_THREEPID_NOT_FOUND", "M_TOO_LARGE", "M_UNAUTHORIZED", "M_UNSUPPORTED_ROOM_VERSION",
   "M_USER_DEACTIVATED", "M_USER_IN_USE", "M_WEAK_PASSWORD", "M_EXPIRED_ACCOUNT",
+  // Profiles (https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3profileuseridkeyname)
+  "M_PROFILE_TOO_LARGE", "M_KEY_TOO_LARGE",
 ] as const;
 
 export type Errcode = (typeof ERRCODES)[number];

@@ -1,2 +1,7 @@
 // Every table, for drizzle-kit (drizzle.config.ts) and for the typed `db` (storage/db.ts).
 export * from "./server.ts";
+export * from "./accounts.ts";
+export * from "./profiles.ts";
+export * from "./account-data.ts";
+export * from "./filters.ts";
+export * from "./erased-users.ts";

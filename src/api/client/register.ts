@@ -1,0 +1,52 @@
+// Account registration: POST /register (UIA), GET /register/available, token validity.
+// https://spec.matrix.org/v1.19/client-server-api/#account-registration
+import { Type as T } from "@sinclair/typebox";
+import type { Registration } from "../../auth/registration.ts";
+import { endpoint } from "../../http/endpoint.ts";
+import { MatrixError } from "../../protocol/matrix-error.ts";
+
+const RegisterBody = T.Object({
+  auth: T.Optional(T.Unknown()),
+  username: T.Optional(T.String()),
+  password: T.Optional(T.String()),
+  device_id: T.Optional(T.String({ minLength: 1 })),
+  initial_device_display_name: T.Optional(T.String()),
+  inhibit_login: T.Optional(T.Boolean()),
+  refresh_token: T.Optional(T.Boolean()),
+});
+
+export const registerEndpoints = (registration: Registration) => [
+  endpoint({
+    method: "POST",
+    paths: ["/_matrix/client/v3/register", "/_matrix/client/r0/register"],
+    auth: "none",
+    rateLimit: "rc_registration",
+    body: RegisterBody,
+    query: T.Object({ kind: T.Optional(T.String()) }),
+    spec: "https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3register",
+    handler: ({ body, query }) => {
+      const kind = query.kind ?? "user";
+      if (kind === "guest") return registration.registerGuest({ ...body, kind });
+      if (kind !== "user") throw new MatrixError(400, "M_INVALID_PARAM", `Unknown kind ${kind}`);
+      return registration.registerUser({ ...body, kind });
+    },
+  }),
+  endpoint({
+    method: "GET",
+    paths: ["/_matrix/client/v3/register/available", "/_matrix/client/r0/register/available"],
+    auth: "none",
+    rateLimit: "rc_registration",
+    query: T.Object({ username: T.String() }),
+    spec: "https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3registeravailable",
+    handler: ({ query }) => registration.available(query.username),
+  }),
+  endpoint({
+    method: "GET",
+    paths: ["/_matrix/client/v1/register/m.login.registration_token/validity"],
+    auth: "none",
+    rateLimit: "rc_registration_token_validity",
+    query: T.Object({ token: T.String() }),
+    spec: "https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv1registermloginregistration_tokenvalidity",
+    handler: ({ query }) => registration.tokenValid(query.token),
+  }),
+];

@@ -1,0 +1,125 @@
+// Registering accounts: POST /register (user and guest), availability, token validity, and the
+// admin paths (CLI, shared-secret API) that skip UIA.
+// https://spec.matrix.org/v1.19/client-server-api/#account-registration
+import { randomInt } from "node:crypto";
+import { MatrixError } from "../protocol/matrix-error.ts";
+import type { AccountsRepo } from "../storage/repos/accounts.ts";
+import type { RegistrationTokensRepo } from "../storage/repos/registration-tokens.ts";
+import type { DeviceSessions, SessionResponse } from "./device-sessions.ts";
+import { hashPassword } from "./passwords.ts";
+import { reservedRegistrationToken } from "./uia-stages.ts";
+import type { Uia, UiaFlow } from "./uia.ts";
+import { checkNewLocalpart, userIdOf } from "./user-ids.ts";
+
+/** Synapse's limit on password length. */
+const MAX_PASSWORD_LENGTH = 512;
+
+export interface RegisterRequest {
+  kind: "user" | "guest";
+  auth?: unknown;
+  username?: string;
+  password?: string;
+  device_id?: string;
+  initial_device_display_name?: string;
+  inhibit_login?: boolean;
+  refresh_token?: boolean;
+}
+
+export interface RegistrationOptions {
+  serverName: string;
+  enableRegistration: boolean;
+  requiresToken: boolean;
+  allowGuests: boolean;
+  repo: Pick<AccountsRepo, "createUser" | "getUser">;
+  registrationTokens: Pick<RegistrationTokensRepo, "complete" | "release" | "isUsable">;
+  uia: Uia;
+  sessions: DeviceSessions;
+  now?: () => number;
+}
+
+const userInUse = () => new MatrixError(400, "M_USER_IN_USE", "User ID already taken");
+const registrationDisabled = () => new MatrixError(403, "M_FORBIDDEN", "Registration has been disabled");
+
+function checkPassword(password: string): void {
+  if (password.length === 0) throw new MatrixError(400, "M_WEAK_PASSWORD", "Password must not be empty");
+  if (password.length > MAX_PASSWORD_LENGTH) throw new MatrixError(400, "M_INVALID_PARAM", "Password too long");
+}
+
+export function createRegistration(options: RegistrationOptions) {
+  const now = options.now ?? Date.now;
+  const { repo } = options;
+  const flows = (): UiaFlow[] => [{ stages: [options.requiresToken ? "m.login.registration_token" : "m.login.dummy"] }];
+
+  /** Creates the user row; numeric localparts (guests, or no username given) are picked at random. */
+  async function createUser(localpart: string | null, passwordHash: string | null, flags: { isAdmin?: boolean; isGuest?: boolean }): Promise<string> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const userId = userIdOf(localpart ?? String(randomInt(100_000_000, 1_000_000_000_000)), options.serverName);
+      if (await repo.createUser({ userId, passwordHash, isAdmin: flags.isAdmin ?? false, isGuest: flags.isGuest ?? false, createdTs: now() })) return userId;
+      if (localpart !== null) throw userInUse();
+    }
+    throw new MatrixError(500, "M_UNKNOWN", "Could not allocate a user ID");
+  }
+
+  async function finish(userId: string, request: RegisterRequest): Promise<SessionResponse | { user_id: string; home_server: string }> {
+    if (request.inhibit_login) return { user_id: userId, home_server: options.serverName };
+    return options.sessions.start({ userId, deviceId: request.device_id, displayName: request.initial_device_display_name, refreshToken: request.refresh_token });
+  }
+
+  return {
+    flows,
+
+    /** POST /register with kind=user: username and password checked first, then UIA, then the account. */
+    async registerUser(request: RegisterRequest) {
+      if (!options.enableRegistration) throw registrationDisabled();
+      const localpart = request.username === undefined ? null : checkNewLocalpart(request.username, options.serverName);
+      if (localpart !== null && (await repo.getUser(userIdOf(localpart, options.serverName)))) throw userInUse();
+      if (request.password === undefined) {
+        // Checked before UIA so the client learns it before completing stages.
+        throw new MatrixError(400, "M_MISSING_PARAM", "Missing password");
+      }
+      checkPassword(request.password);
+      const session = await options.uia.require({ auth: request.auth, operation: "register", userId: null, flows: flows() });
+      const token = reservedRegistrationToken(session);
+      let userId: string;
+      try {
+        userId = await createUser(localpart, await hashPassword(request.password), {});
+      } catch (error) {
+        if (token) await options.registrationTokens.release(token);
+        throw error;
+      }
+      if (token) await options.registrationTokens.complete(token);
+      return finish(userId, request);
+    },
+
+    /** POST /register with kind=guest: no UIA, no password, a numeric id. */
+    async registerGuest(request: RegisterRequest) {
+      if (!options.allowGuests) throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guest access is disabled");
+      const userId = await createUser(null, null, { isGuest: true });
+      // Guests get a new device each time; device_id is ignored, as in Synapse.
+      return finish(userId, { ...request, device_id: undefined });
+    },
+
+    /** GET /register/available: true, or throws M_USER_IN_USE / M_INVALID_USERNAME. */
+    async available(username: string): Promise<{ available: true }> {
+      if (!options.enableRegistration) throw registrationDisabled();
+      const localpart = checkNewLocalpart(username, options.serverName);
+      if (await repo.getUser(userIdOf(localpart, options.serverName))) throw userInUse();
+      return { available: true };
+    },
+
+    /** GET /register/m.login.registration_token/validity. */
+    async tokenValid(token: string): Promise<{ valid: boolean }> {
+      if (!options.enableRegistration) throw registrationDisabled();
+      return { valid: await options.registrationTokens.isUsable(token, now()) };
+    },
+
+    /** Admin registration (CLI, shared-secret API): no UIA, works with registration off. */
+    async registerByAdmin(request: { username: string; password: string; admin: boolean }): Promise<string> {
+      const localpart = checkNewLocalpart(request.username, options.serverName);
+      checkPassword(request.password);
+      return createUser(localpart, await hashPassword(request.password), { isAdmin: request.admin });
+    },
+  };
+}
+
+export type Registration = ReturnType<typeof createRegistration>;
