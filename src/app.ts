@@ -96,7 +96,6 @@ export function createApp(services: AppServices, resources: readonly ResourceNam
     rateLimiter: services.rateLimiter,
     rateLimits: {
       rc_message: services.config.rc_message,
-      rc_registration: services.config.rc_registration,
       rc_registration_token_validity: services.config.rc_registration_token_validity,
     },
     rateLimitExempt: services.config.rc_exempt_loopback ? isLoopback : undefined,

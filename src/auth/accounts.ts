@@ -19,7 +19,7 @@ import { createUia, type Uia } from "./uia.ts";
 export type AccountsConfig = Pick<
   Config,
   | "server_name" | "enable_registration" | "registration_requires_token" | "allow_guest_access" | "registration_shared_secret"
-  | "rc_login" | "rc_exempt_loopback" | "refreshable_access_token_lifetime" | "refresh_token_lifetime"
+  | "rc_login" | "rc_registration" | "rc_exempt_loopback" | "refreshable_access_token_lifetime" | "refresh_token_lifetime"
   | "nonrefreshable_access_token_lifetime" | "login_via_existing_session"
 >;
 
@@ -76,7 +76,7 @@ export function createAccountServices(options: {
   });
   const registration = createRegistration({
     serverName: config.server_name, enableRegistration: config.enable_registration, requiresToken: config.registration_requires_token,
-    allowGuests: config.allow_guest_access, repo, registrationTokens, uia, sessions, now,
+    allowGuests: config.allow_guest_access, repo, registrationTokens, uia, sessions, limiter, limit: config.rc_registration, now,
   });
   const sharedSecret = createSharedSecretRegistration({ secret: config.registration_shared_secret, registration, sessions, now });
   return { repo, registrationTokens, tokens, lastSeen, uia, sessions, login, registration, sharedSecret, limiter };

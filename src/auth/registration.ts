@@ -7,6 +7,7 @@ import type { AccountsRepo } from "../storage/repos/accounts.ts";
 import type { RegistrationTokensRepo } from "../storage/repos/registration-tokens.ts";
 import type { DeviceSessions, SessionResponse } from "./device-sessions.ts";
 import { hashPassword } from "./passwords.ts";
+import type { RequestLimiter, Rule } from "./rate-limits.ts";
 import { reservedRegistrationToken } from "./uia-stages.ts";
 import type { Uia, UiaFlow } from "./uia.ts";
 import { checkNewLocalpart, userIdOf } from "./user-ids.ts";
@@ -34,6 +35,9 @@ export interface RegistrationOptions {
   registrationTokens: Pick<RegistrationTokensRepo, "complete" | "release" | "isUsable">;
   uia: Uia;
   sessions: DeviceSessions;
+  /** rc_registration counts created accounts per client address, as in Synapse. */
+  limiter: RequestLimiter;
+  limit: Rule;
   now?: () => number;
 }
 
@@ -68,9 +72,14 @@ export function createRegistration(options: RegistrationOptions) {
   return {
     flows,
 
-    /** POST /register with kind=user: username and password checked first, then UIA, then the account. */
-    async registerUser(request: RegisterRequest) {
+    /**
+     * POST /register with kind=user: username and password checked first, then UIA, then the
+     * account. The rate limit is checked on every step but spent only by a created account,
+     * so one sign-up's several UIA round trips count once (Synapse does the same).
+     */
+    async registerUser(request: RegisterRequest, ip: string) {
       if (!options.enableRegistration) throw registrationDisabled();
+      options.limiter.check(ip, "rc_registration", options.limit, ip);
       const localpart = request.username === undefined ? null : checkNewLocalpart(request.username, options.serverName);
       if (localpart !== null && (await repo.getUser(userIdOf(localpart, options.serverName)))) throw userInUse();
       if (request.password === undefined) {
@@ -88,12 +97,14 @@ export function createRegistration(options: RegistrationOptions) {
         throw error;
       }
       if (token) await options.registrationTokens.complete(token);
+      options.limiter.take(ip, "rc_registration", options.limit, ip);
       return finish(userId, request);
     },
 
     /** POST /register with kind=guest: no UIA, no password, a numeric id. */
-    async registerGuest(request: RegisterRequest) {
+    async registerGuest(request: RegisterRequest, ip: string) {
       if (!options.allowGuests) throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guest access is disabled");
+      options.limiter.take(ip, "rc_registration", options.limit, ip);
       const userId = await createUser(null, null, { isGuest: true });
       // Guests get a new device each time; device_id is ignored, as in Synapse.
       return finish(userId, { ...request, device_id: undefined });

@@ -6,7 +6,7 @@ import type { Static, TSchema } from "@sinclair/typebox";
 export type AuthKind = "none" | "accessToken" | "server" | "appservice";
 
 /** Names of the rate-limit rules in config (Synapse's rc_* options). */
-export type RateLimitName = "rc_message" | "rc_registration" | "rc_registration_token_validity";
+export type RateLimitName = "rc_message" | "rc_registration_token_validity";
 
 /** What an auth resolver established about the caller. */
 export type Requester =

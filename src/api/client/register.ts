@@ -20,22 +20,20 @@ export const registerEndpoints = (registration: Registration) => [
     method: "POST",
     paths: ["/_matrix/client/v3/register", "/_matrix/client/r0/register"],
     auth: "none",
-    rateLimit: "rc_registration",
     body: RegisterBody,
     query: T.Object({ kind: T.Optional(T.String()) }),
     spec: "https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3register",
-    handler: ({ body, query }) => {
+    handler: ({ body, query, ip }) => {
       const kind = query.kind ?? "user";
-      if (kind === "guest") return registration.registerGuest({ ...body, kind });
+      if (kind === "guest") return registration.registerGuest({ ...body, kind }, ip);
       if (kind !== "user") throw new MatrixError(400, "M_INVALID_PARAM", `Unknown kind ${kind}`);
-      return registration.registerUser({ ...body, kind });
+      return registration.registerUser({ ...body, kind }, ip);
     },
   }),
   endpoint({
     method: "GET",
     paths: ["/_matrix/client/v3/register/available", "/_matrix/client/r0/register/available"],
     auth: "none",
-    rateLimit: "rc_registration",
     query: T.Object({ username: T.String() }),
     spec: "https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3registeravailable",
     handler: ({ query }) => registration.available(query.username),

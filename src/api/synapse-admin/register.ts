@@ -12,7 +12,6 @@ export const sharedSecretRegisterEndpoints = (sharedSecret: SharedSecretRegistra
     method: "POST",
     paths: ["/_synapse/admin/v1/register"],
     auth: "none",
-    rateLimit: "rc_registration",
     body: T.Object({
       nonce: T.String(),
       username: T.String(),
