@@ -76,7 +76,7 @@ export function createAccountServices(options: {
   });
   const registration = createRegistration({
     serverName: config.server_name, enableRegistration: config.enable_registration, requiresToken: config.registration_requires_token,
-    allowGuests: config.allow_guest_access, repo, registrationTokens, uia, sessions, limiter, limit: config.rc_registration, now,
+    allowGuests: config.allow_guest_access, repo, tokens, registrationTokens, uia, sessions, limiter, limit: config.rc_registration, now,
   });
   const sharedSecret = createSharedSecretRegistration({ secret: config.registration_shared_secret, registration, sessions, now });
   return { repo, registrationTokens, tokens, lastSeen, uia, sessions, login, registration, sharedSecret, limiter };

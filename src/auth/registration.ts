@@ -9,6 +9,7 @@ import type { DeviceSessions, SessionResponse } from "./device-sessions.ts";
 import { hashPassword } from "./passwords.ts";
 import type { RequestLimiter, Rule } from "./rate-limits.ts";
 import { reservedRegistrationToken } from "./uia-stages.ts";
+import type { Tokens } from "./tokens.ts";
 import type { Uia, UiaFlow } from "./uia.ts";
 import { checkNewLocalpart, userIdOf } from "./user-ids.ts";
 
@@ -24,6 +25,8 @@ export interface RegisterRequest {
   initial_device_display_name?: string;
   inhibit_login?: boolean;
   refresh_token?: boolean;
+  /** A guest upgrading to a full account: https://spec.matrix.org/v1.19/client-server-api/#guest-access */
+  guest_access_token?: string;
 }
 
 export interface RegistrationOptions {
@@ -31,7 +34,9 @@ export interface RegistrationOptions {
   enableRegistration: boolean;
   requiresToken: boolean;
   allowGuests: boolean;
-  repo: Pick<AccountsRepo, "createUser" | "getUser">;
+  repo: Pick<AccountsRepo, "createUser" | "getUser" | "upgradeGuest">;
+  /** Resolves a guest's access token (guest upgrades). */
+  tokens: Pick<Tokens, "resolve" | "forgetUser">;
   registrationTokens: Pick<RegistrationTokensRepo, "complete" | "release" | "isUsable">;
   uia: Uia;
   sessions: DeviceSessions;
@@ -69,6 +74,24 @@ export function createRegistration(options: RegistrationOptions) {
     return options.sessions.start({ userId, deviceId: request.device_id, displayName: request.initial_device_display_name, refreshToken: request.refresh_token });
   }
 
+  /** The guest's account gets the password and loses guest status; the user id stays. */
+  async function upgradeGuest(request: RegisterRequest, guestToken: string) {
+    const owner = await options.tokens.resolve(guestToken).catch(() => null);
+    if (!owner?.isGuest) throw new MatrixError(403, "M_FORBIDDEN", "guest_access_token is not a guest's access token");
+    // Guests have numeric localparts, which new registrations may not take: compare, don't re-check.
+    if (request.username === undefined || userIdOf(request.username.toLowerCase(), options.serverName) !== owner.userId) {
+      throw new MatrixError(400, "M_INVALID_PARAM", "username must be the guest's own localpart");
+    }
+    if (request.password === undefined) throw new MatrixError(400, "M_MISSING_PARAM", "Missing password");
+    checkPassword(request.password);
+    await options.uia.require({ auth: request.auth, operation: "register", userId: null, flows: flows() });
+    if (!(await repo.upgradeGuest(owner.userId, await hashPassword(request.password)))) {
+      throw new MatrixError(403, "M_FORBIDDEN", "This account is not a guest account");
+    }
+    options.tokens.forgetUser(owner.userId); // cached lookups still say "guest"
+    return finish(owner.userId, request);
+  }
+
   return {
     flows,
 
@@ -80,6 +103,7 @@ export function createRegistration(options: RegistrationOptions) {
     async registerUser(request: RegisterRequest, ip: string) {
       if (!options.enableRegistration) throw registrationDisabled();
       options.limiter.check(ip, "rc_registration", options.limit, ip);
+      if (request.guest_access_token !== undefined) return upgradeGuest(request, request.guest_access_token);
       const localpart = request.username === undefined ? null : checkNewLocalpart(request.username, options.serverName);
       if (localpart !== null && (await repo.getUser(userIdOf(localpart, options.serverName)))) throw userInUse();
       if (request.password === undefined) {

@@ -163,6 +163,45 @@ describe("guests", () => {
   });
 });
 
+describe("guest upgrade", () => {
+  let s: AccountsTestServer;
+  beforeAll(async () => { s = await accountsTestServer({ ALLOW_GUEST_ACCESS: "true", ENABLE_REGISTRATION: "true" }); });
+  afterAll(() => s.close());
+  const register = (body: Record<string, unknown>) => s.call("POST", "/_matrix/client/v3/register", { body });
+  const withDummy = async (body: Record<string, unknown>) => {
+    const challenge = await register(body);
+    if (challenge.status !== 401) return challenge;
+    return register({ ...body, auth: { type: "m.login.dummy", session: challenge.body.session } });
+  };
+
+  test("a guest becomes a full account with the same user id and a password", async () => {
+    const guest = await s.call("POST", "/_matrix/client/v3/register?kind=guest", { body: {} });
+    const localpart = guest.body.user_id.slice(1).split(":")[0];
+    const upgraded = await withDummy({ guest_access_token: guest.body.access_token, username: localpart, password: "correct horse" });
+    expect(upgraded.status).toBe(200);
+    expect(upgraded.body.user_id).toBe(guest.body.user_id);
+    for (const token of [upgraded.body.access_token, guest.body.access_token]) {
+      const whoami = await s.call("GET", "/_matrix/client/v3/account/whoami", { token });
+      expect(whoami.body).toMatchObject({ user_id: guest.body.user_id, is_guest: false });
+    }
+    const login = await s.call("POST", "/_matrix/client/v3/login", {
+      body: { type: "m.login.password", identifier: { type: "m.id.user", user: localpart }, password: "correct horse" },
+    });
+    expect(login.status).toBe(200);
+    // a full account cannot "upgrade" again
+    expect((await withDummy({ guest_access_token: upgraded.body.access_token, username: localpart, password: "x" })).status).toBe(403);
+  });
+
+  test("the username must be the guest's own, and the token a guest's", async () => {
+    const guest = await s.call("POST", "/_matrix/client/v3/register?kind=guest", { body: {} });
+    const wrong = await register({ guest_access_token: guest.body.access_token, username: "someoneelse", password: "pw" });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.errcode).toBe("M_INVALID_PARAM");
+    const bogus = await register({ guest_access_token: "not-a-token", username: "x", password: "pw" });
+    expect(bogus.status).toBe(403);
+  });
+});
+
 describe("shared-secret registration", () => {
   let s: AccountsTestServer;
   beforeAll(async () => { s = await accountsTestServer({ REGISTRATION_SHARED_SECRET: "s3cret" }); });

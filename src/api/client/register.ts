@@ -13,6 +13,7 @@ const RegisterBody = T.Object({
   initial_device_display_name: T.Optional(T.String()),
   inhibit_login: T.Optional(T.Boolean()),
   refresh_token: T.Optional(T.Boolean()),
+  guest_access_token: T.Optional(T.String()),
 });
 
 export const registerEndpoints = (registration: Registration) => [

@@ -30,6 +30,16 @@ export function createAccountsRepo(db: Db) {
       return row;
     },
 
+    /** Turns a guest into a full account with a password; false when the user is not a guest. */
+    async upgradeGuest(userId: string, passwordHash: string): Promise<boolean> {
+      const updated = await db
+        .update(users)
+        .set({ passwordHash, isGuest: false })
+        .where(and(eq(users.userId, userId), eq(users.isGuest, true)))
+        .returning({ userId: users.userId });
+      return updated.length === 1;
+    },
+
     async setPasswordHash(userId: string, passwordHash: string | null): Promise<void> {
       await db.update(users).set({ passwordHash }).where(eq(users.userId, userId));
     },
