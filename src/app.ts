@@ -6,7 +6,7 @@ import { registerEndpoints } from "./api/client/register.ts";
 import { capabilitiesEndpoints, type RoomVersionStabilities } from "./api/client/capabilities.ts";
 import { userDataEndpoints } from "./api/client/user-data.ts";
 import { clientVersionsEndpoints } from "./api/client/versions.ts";
-import { sharedSecretRegisterEndpoints } from "./api/synapse-admin/register.ts";
+import { sharedSecretRegisterEndpoints, type DisplayNameSetter } from "./api/synapse-admin/register.ts";
 import type { AccountServices } from "./auth/accounts.ts";
 import { isLoopback } from "./auth/rate-limits.ts";
 import type { UserDataServices } from "./auth/user-data.ts";
@@ -54,7 +54,7 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
           extraClientContent: config.extra_well_known_client_content,
           delegatedServer: delegatedServer(config),
         }),
-        ...(services.accounts ? accountEndpoints(services.accounts, config) : []),
+        ...(services.accounts ? accountEndpoints(services.accounts, config, services.userData?.profiles) : []),
         ...(services.userData ? userDataEndpoints(services.userData, { maxBodySize: config.max_request_body_size }) : []),
         ...(services.accounts && services.roomVersions
           ? capabilitiesEndpoints({
@@ -74,11 +74,11 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
 }
 
 /** Registration, login, logout, whoami and Synapse's shared-secret registration. */
-function accountEndpoints(accounts: AccountServices, config: Config): Endpoint[] {
+function accountEndpoints(accounts: AccountServices, config: Config, profiles?: DisplayNameSetter): Endpoint[] {
   return [
     ...registerEndpoints(accounts.registration),
     ...loginEndpoints({ login: accounts.login, tokens: accounts.tokens, uia: accounts.uia, loginTokenNeedsUia: config.login_via_existing_session.require_ui_auth }),
-    ...sharedSecretRegisterEndpoints(accounts.sharedSecret),
+    ...sharedSecretRegisterEndpoints(accounts.sharedSecret, profiles),
   ];
 }
 

@@ -1,6 +1,7 @@
 // Profiles through HTTP: GET/PUT/DELETE /profile/{userId}[/{keyName}].
 // https://spec.matrix.org/v1.19/client-server-api/#profiles
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { sharedSecretMac } from "../../src/auth/shared-secret.ts";
 import { userDataTestServer, type Session, type UserDataTestServer } from "../helpers/user-data.ts";
 
 let s: UserDataTestServer;
@@ -134,4 +135,17 @@ describe("permissions and lookups", () => {
     const res = await s.call("PUT", profile(guest.userId, "avatar_url"), { token: guest.token, body: { avatar_url: "mxc://a/b" } });
     expect([res.status, res.body.errcode]).toEqual([403, "M_GUEST_ACCESS_FORBIDDEN"]);
   });
+});
+
+test("shared-secret registration sets the display name it is given (Synapse's register API)", async () => {
+  const server = await userDataTestServer({ REGISTRATION_SHARED_SECRET: "s3cret" });
+  try {
+    const { body: { nonce } } = await server.call("GET", "/_synapse/admin/v1/register");
+    const request = { nonce, username: "named", password: "pw", admin: false, displayname: "Named Person" };
+    const res = await server.call("POST", "/_synapse/admin/v1/register", { body: { ...request, mac: sharedSecretMac("s3cret", request) } });
+    expect(res.status).toBe(200);
+    expect((await server.call("GET", profile(res.body.user_id, "displayname"))).body).toEqual({ displayname: "Named Person" });
+  } finally {
+    await server.close();
+  }
 });
