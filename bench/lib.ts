@@ -107,8 +107,12 @@ export interface LoadResult {
   p99ms: number;
 }
 
-/** Closed-loop load: `concurrency` clients each sending the next request when the last answers. */
-export async function load(url: string, seconds: number, concurrency: number): Promise<LoadResult> {
+/**
+ * Closed-loop load: `concurrency` clients each sending the next request when the last answers.
+ * `target` is a URL to GET or a function sending any request.
+ */
+export async function load(target: string | (() => Promise<Response>), seconds: number, concurrency: number): Promise<LoadResult> {
+  const send = typeof target === "string" ? () => fetch(target) : target;
   const latencies: number[] = [];
   let errors = 0;
   const end = performance.now() + seconds * 1000;
@@ -116,7 +120,7 @@ export async function load(url: string, seconds: number, concurrency: number): P
     while (performance.now() < end) {
       const t = performance.now();
       try {
-        const res = await fetch(url);
+        const res = await send();
         await res.arrayBuffer();
         if (!res.ok) errors++;
       } catch {
