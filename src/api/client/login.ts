@@ -4,7 +4,8 @@ import { Type as T } from "@sinclair/typebox";
 import type { Login } from "../../auth/login.ts";
 import type { Tokens } from "../../auth/tokens.ts";
 import type { Uia } from "../../auth/uia.ts";
-import { endpoint, type Requester } from "../../http/endpoint.ts";
+import { endpoint } from "../../http/endpoint.ts";
+import { requesterUser } from "./requester-user.ts";
 
 export interface LoginDeps {
   login: Login;
@@ -25,8 +26,6 @@ const LoginBody = T.Object({
   refresh_token: T.Optional(T.Boolean()),
 });
 
-/** The caller of an 'accessToken' endpoint (the auth step guarantees the kind). */
-export const userOf = (requester: Requester) => requester as Extract<Requester, { kind: "user" }>;
 
 export const loginEndpoints = (deps: LoginDeps) => [
   endpoint({
@@ -51,7 +50,7 @@ export const loginEndpoints = (deps: LoginDeps) => [
     body: T.Object({ auth: T.Optional(T.Unknown()) }),
     spec: "https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv1loginget_token",
     handler: async ({ body, requester }) => {
-      const { userId } = userOf(requester);
+      const { userId } = requesterUser(requester);
       deps.login.requireLoginTokens(); // 404 when disabled, before any UIA round
       if (deps.loginTokenNeedsUia) {
         await deps.uia.require({ auth: body.auth, operation: "get_login_token", userId, flows: [{ stages: ["m.login.password"] }] });
@@ -77,7 +76,7 @@ export const loginEndpoints = (deps: LoginDeps) => [
     allowGuests: true, // not on the spec's guest list, but a guest must be able to end its session (Synapse allows it)
     spec: "https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3logout",
     handler: async ({ requester }) => {
-      const { userId, deviceId } = userOf(requester);
+      const { userId, deviceId } = requesterUser(requester);
       // "Invalidates an existing access token, so that it can no longer be used for authorization.
       // The device associated with the access token is also deleted."
       await deps.tokens.deleteDevices(userId, [deviceId!]);
@@ -90,7 +89,7 @@ export const loginEndpoints = (deps: LoginDeps) => [
     auth: "accessToken",
     spec: "https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3logoutall",
     handler: async ({ requester }) => {
-      await deps.tokens.deleteAllDevices(userOf(requester).userId);
+      await deps.tokens.deleteAllDevices(requesterUser(requester).userId);
       return {};
     },
   }),
@@ -101,7 +100,7 @@ export const loginEndpoints = (deps: LoginDeps) => [
     allowGuests: true,
     spec: "https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3accountwhoami",
     handler: ({ requester }) => {
-      const { userId, deviceId, isGuest } = userOf(requester);
+      const { userId, deviceId, isGuest } = requesterUser(requester);
       return { user_id: userId, device_id: deviceId ?? undefined, is_guest: isGuest };
     },
   }),
