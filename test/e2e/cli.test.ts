@@ -160,3 +160,34 @@ describe("myelin serve", () => {
     expect(result.code).toBe(0);
   });
 });
+
+test("SIGTERM lets a request in flight finish before the server stops", async () => {
+  const server = spawnMyelin(["serve"], {
+    MYELIN_DATA_DIRECTORY: folder(),
+    MYELIN_ENABLE_REGISTRATION: "true",
+    MYELIN_LISTENERS: listenerEnv(["client"]),
+  });
+  const [url] = await server.urls();
+  // A body that arrives in two halves, with SIGTERM sent in between.
+  let sendRest!: () => void;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const text = new TextEncoder().encode(JSON.stringify({ username: "inflight", password: "correct horse" }));
+      controller.enqueue(text.slice(0, 10));
+      sendRest = () => {
+        controller.enqueue(text.slice(10));
+        controller.close();
+      };
+    },
+  });
+  const pending = fetch(`${url}/_matrix/client/v3/register`, { method: "POST", body, headers: { "Content-Type": "application/json" } });
+  await Bun.sleep(200);
+  server.proc.kill("SIGTERM");
+  await server.waitFor(/"msg":"shutting down"/);
+  sendRest();
+  const res = await pending;
+  expect(res.status).toBe(401); // the UIA challenge: the request was served in full
+  expect((await json(res)).flows).toBeDefined();
+  expect(await server.proc.exited).toBe(0);
+  expect(server.lines.some((line) => line.includes('"msg":"stopped"'))).toBe(true);
+});
