@@ -43,6 +43,8 @@ const CORS_HEADERS: Record<string, string> = {
 interface RequestInfo {
   id: string;
   ip: string;
+  /** The request's URL, parsed once. */
+  url: URL;
 }
 
 function jsonResponse(status: number, body: unknown, headers?: Record<string, string>): Response {
@@ -73,7 +75,7 @@ export function createRouter(options: RouterOptions): HttpApp {
   // Hooks apply to routes registered after them, so the error hook comes first.
   const elysia = new Elysia();
   const unrouted = (request: Request): MatrixError => {
-    const pathname = new URL(request.url).pathname;
+    const pathname = (info.get(request)?.url ?? new URL(request.url)).pathname;
     const known = methodsByPath.find((entry) => entry.pattern.test(pathname));
     if (known) {
       return new MatrixError(405, "M_UNRECOGNIZED", "Unrecognized request", {}, { Allow: [...known.methods, "OPTIONS"].join(", ") });
@@ -89,7 +91,7 @@ export function createRouter(options: RouterOptions): HttpApp {
   const renderUnexpected = (error: unknown, request: Request): Response => {
     if (error instanceof MatrixError) return errorResponse(error);
     const meta = info.get(request);
-    log.error("request failed", { request_id: meta?.id, method: request.method, path: new URL(request.url).pathname, error });
+    log.error("request failed", { request_id: meta?.id, method: request.method, path: meta?.url.pathname, error });
     return errorResponse(new MatrixError(500, "M_UNKNOWN", "Internal server error"));
   };
 
@@ -106,7 +108,7 @@ export function createRouter(options: RouterOptions): HttpApp {
 
     const run = async (ctx: { request: Request; params: Record<string, string> }) => {
       const { request } = ctx;
-      const meta = info.get(request) ?? { id: "-", ip: "" };
+      const meta = info.get(request) ?? { id: "-", ip: "", url: new URL(request.url) };
       const requester: Requester = resolve ? await resolve(request, meta.ip) : { kind: "none" };
       // https://spec.matrix.org/v1.19/client-server-api/#guest-access
       if (requester.kind === "user" && requester.isGuest && !definition.allowGuests) {
@@ -118,7 +120,7 @@ export function createRouter(options: RouterOptions): HttpApp {
       for (const [name, value] of Object.entries(ctx.params ?? {})) {
         if (typeof value !== "string") throw new MatrixError(400, "M_INVALID_PARAM", `Path parameter ${name} is not valid percent-encoded UTF-8`);
       }
-      const searchParams = new URL(request.url).searchParams;
+      const { searchParams } = meta.url;
       let query: unknown = Object.fromEntries(searchParams);
       if (querySchema && queryCheck) {
         query = Value.Convert(querySchema, query);
@@ -153,7 +155,8 @@ export function createRouter(options: RouterOptions): HttpApp {
       const id = `${Date.now().toString(36)}-${(nextId++).toString(36)}`;
       const forwarded = options.trustForwardedFor ? request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() : undefined;
       const ip = forwarded || remoteAddress;
-      info.set(request, { id, ip });
+      const url = new URL(request.url);
+      info.set(request, { id, ip, url });
 
       let response: Response;
       if (request.method === "OPTIONS") {
@@ -168,7 +171,7 @@ export function createRouter(options: RouterOptions): HttpApp {
       for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value);
       // Paths only: query strings can carry access tokens.
       log.info("request", {
-        request_id: id, method: request.method, path: new URL(request.url).pathname, status: response.status,
+        request_id: id, method: request.method, path: url.pathname, status: response.status,
         ms: Math.round((performance.now() - started) * 100) / 100, ip,
       });
       return response;
