@@ -8,6 +8,9 @@ import { userDataEndpoints } from "./api/client/user-data.ts";
 import { clientVersionsEndpoints } from "./api/client/versions.ts";
 import { sharedSecretRegisterEndpoints, type DisplayNameSetter } from "./api/synapse-admin/register.ts";
 import type { AccountServices } from "./auth/accounts.ts";
+import { roomEndpoints } from "./api/client/rooms.ts";
+import { roomEventEndpoints } from "./api/client/room-events.ts";
+import type { RoomServices } from "./rooms/index.ts";
 import { isLoopback } from "./auth/rate-limits.ts";
 import type { UserDataServices } from "./auth/user-data.ts";
 import { federationVersionEndpoints } from "./api/federation/version.ts";
@@ -33,6 +36,8 @@ export interface AppServices {
   userData?: UserDataServices;
   /** The engine's room version table (engine.roomVersions), for /capabilities (needs `accounts`). */
   roomVersions?: RoomVersionStabilities;
+  /** Rooms, membership, events (needs `accounts`). */
+  rooms?: RoomServices;
   /** Myelin's own version, reported to peers. */
   version: string;
 }
@@ -63,6 +68,7 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
               loginTokens: config.login_via_existing_session.enabled,
             })
           : []),
+        ...(services.accounts && services.rooms ? roomServiceEndpoints(services.rooms) : []),
       ];
     case "federation":
       return [...federationVersionEndpoints(services.version), ...serverKeyEndpoints(services.serverKeys)];
@@ -71,6 +77,14 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
     case "health":
       return [];
   }
+}
+
+/** Rooms: creation, membership, sending, state, history, relations, directory. */
+function roomServiceEndpoints(rooms: RoomServices): Endpoint[] {
+  return [
+    ...roomEndpoints({ creator: rooms.creator, membership: rooms.membership }),
+    ...roomEventEndpoints({ events: rooms.events, formatter: rooms.formatter }),
+  ];
 }
 
 /** Registration, login, logout, whoami and Synapse's shared-secret registration. */

@@ -9,7 +9,9 @@ import { createServerKeys } from "./auth/server-keys.ts";
 import { loadOrCreateSigningKey } from "./auth/signing-key.ts";
 import { createUserDataServices } from "./auth/user-data.ts";
 import type { Config } from "./config/verify.ts";
-import { loadEngine } from "./engine/index.ts";
+import { ed25519Signer, loadEngine } from "./engine/index.ts";
+import { createRoomServices } from "./rooms/index.ts";
+import { createProfilesRepo } from "./storage/repos/profiles.ts";
 import { RateLimiter } from "./http/rate-limit.ts";
 import type { Logger } from "./log/logger.ts";
 import { nativeEd25519 } from "./protocol/ed25519.ts";
@@ -91,14 +93,24 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
     if (created) log.info("created signing key", { path: config.signing_key_path, key_id: key.keyId });
     const rateLimiter = new RateLimiter();
     accounts = createAccountServices({ db: db.db, config, log, rateLimiter });
+    const profilesRepo = createProfilesRepo(db.db);
+    const rooms = await createRoomServices({
+      db: db.db, engine, log, signer: ed25519Signer(config.server_name, key, nativeEd25519),
+      defaultRoomVersion: config.default_room_version,
+      profileOf: (userId) => profilesRepo.get(userId),
+    });
     const services: AppServices = {
       config,
       log,
       version: VERSION,
       rateLimiter,
       accounts,
-      // Hooks for rooms, sync and E2EE (member events, wake-ups, device lists) go in `hooks`.
-      userData: createUserDataServices({ db: db.db, serverName: config.server_name, accounts }),
+      // Hooks for sync and E2EE (wake-ups, device lists) go in `hooks` too.
+      userData: createUserDataServices({
+        db: db.db, serverName: config.server_name, accounts,
+        hooks: { memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId) },
+      }),
+      rooms,
       roomVersions: engine.roomVersions,
       serverKeys: createServerKeys({
         serverName: config.server_name,

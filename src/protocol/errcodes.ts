@@ -12,6 +12,8 @@ export const ERRCODES = [
   "M_USER_DEACTIVATED", "M_USER_IN_USE", "M_WEAK_PASSWORD", "M_EXPIRED_ACCOUNT",
   // Profiles (https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3profileuseridkeyname)
   "M_PROFILE_TOO_LARGE", "M_KEY_TOO_LARGE",
+  // Rooms (aliases, upgrades, relations)
+  "M_BAD_ALIAS",
 ] as const;
 
 export type Errcode = (typeof ERRCODES)[number];

@@ -15,7 +15,8 @@ const CONNECT_TIMEOUT_S = 10;
 /** Limit: seconds close() lets running queries finish before cutting connections. */
 const CLOSE_TIMEOUT_S = 5;
 
-export type Db = PostgresJsDatabase<typeof schema>;
+/** Drizzle over postgres.js; `$client` is the driver, for the hot paths that pipeline raw statements. */
+export type Db = PostgresJsDatabase<typeof schema> & { $client: Sql };
 
 /** Synapse's `database` section shape (the config module's DatabaseConfig has the same one). */
 export interface DatabaseConfig {

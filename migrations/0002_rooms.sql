@@ -1,0 +1,153 @@
+CREATE SEQUENCE "public"."event_stream_ordering" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+CREATE SEQUENCE "public"."receipts_stream_position" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+CREATE TABLE "current_state" (
+	"room_id" text NOT NULL,
+	"type" text NOT NULL,
+	"state_key" text NOT NULL,
+	"event_id" text NOT NULL,
+	"membership" text,
+	CONSTRAINT "current_state_room_id_type_state_key_pk" PRIMARY KEY("room_id","type","state_key")
+);
+--> statement-breakpoint
+CREATE TABLE "event_transactions" (
+	"user_id" text NOT NULL,
+	"device_id" text NOT NULL,
+	"txn_id" text NOT NULL,
+	"request_hash" text NOT NULL,
+	"event_id" text NOT NULL,
+	"created_ts" bigint NOT NULL,
+	CONSTRAINT "event_transactions_user_id_device_id_txn_id_pk" PRIMARY KEY("user_id","device_id","txn_id")
+);
+--> statement-breakpoint
+CREATE TABLE "events" (
+	"event_id" text PRIMARY KEY NOT NULL,
+	"room_id" text NOT NULL,
+	"stream_ordering" bigint DEFAULT nextval('event_stream_ordering') NOT NULL,
+	"depth" bigint NOT NULL,
+	"type" text NOT NULL,
+	"state_key" text,
+	"sender" text NOT NULL,
+	"origin_server_ts" bigint NOT NULL,
+	"json" text NOT NULL,
+	"membership" text,
+	"state_snapshot" bigint,
+	"replaces_state" text,
+	"redacted_by" text,
+	"relates_to" text,
+	"rel_type" text,
+	"rejected_reason" text,
+	"outlier" boolean DEFAULT false NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "forgotten_rooms" (
+	"user_id" text NOT NULL,
+	"room_id" text NOT NULL,
+	CONSTRAINT "forgotten_rooms_user_id_room_id_pk" PRIMARY KEY("user_id","room_id")
+);
+--> statement-breakpoint
+CREATE TABLE "room_forward_extremities" (
+	"room_id" text NOT NULL,
+	"event_id" text NOT NULL,
+	CONSTRAINT "room_forward_extremities_room_id_event_id_pk" PRIMARY KEY("room_id","event_id")
+);
+--> statement-breakpoint
+CREATE TABLE "room_memberships" (
+	"event_id" text PRIMARY KEY NOT NULL,
+	"room_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"sender" text NOT NULL,
+	"membership" text NOT NULL,
+	"stream_ordering" bigint NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "room_stats" (
+	"room_id" text PRIMARY KEY NOT NULL,
+	"name" text,
+	"topic" text,
+	"avatar_url" text,
+	"canonical_alias" text,
+	"join_rule" text,
+	"history_visibility" text,
+	"guest_access" text,
+	"room_type" text,
+	"encryption" text,
+	"joined_members" integer DEFAULT 0 NOT NULL,
+	"invited_members" integer DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "rooms" (
+	"room_id" text PRIMARY KEY NOT NULL,
+	"room_version" text NOT NULL,
+	"creator" text NOT NULL,
+	"is_public" boolean DEFAULT false NOT NULL,
+	"created_ts" bigint NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "state_snapshot_entries" (
+	"snapshot_id" bigint NOT NULL,
+	"type" text NOT NULL,
+	"state_key" text NOT NULL,
+	"event_id" text,
+	CONSTRAINT "state_snapshot_entries_snapshot_id_type_state_key_pk" PRIMARY KEY("snapshot_id","type","state_key")
+);
+--> statement-breakpoint
+CREATE TABLE "state_snapshots" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "state_snapshots_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"room_id" text NOT NULL,
+	"parent" bigint,
+	"position" integer NOT NULL,
+	"base" bigint
+);
+--> statement-breakpoint
+CREATE TABLE "room_aliases" (
+	"alias" text PRIMARY KEY NOT NULL,
+	"room_id" text NOT NULL,
+	"creator" text NOT NULL,
+	"created_ts" bigint NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "receipts" (
+	"room_id" text NOT NULL,
+	"receipt_type" text NOT NULL,
+	"user_id" text NOT NULL,
+	"thread_id" text NOT NULL,
+	"event_id" text NOT NULL,
+	"data" jsonb NOT NULL,
+	"stream_position" bigint DEFAULT nextval('receipts_stream_position') NOT NULL,
+	CONSTRAINT "receipts_room_id_receipt_type_user_id_thread_id_pk" PRIMARY KEY("room_id","receipt_type","user_id","thread_id")
+);
+--> statement-breakpoint
+CREATE TABLE "content_reports" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "content_reports_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"kind" text NOT NULL,
+	"room_id" text,
+	"event_id" text,
+	"target_user_id" text,
+	"reporter" text NOT NULL,
+	"reason" text,
+	"score" integer,
+	"received_ts" bigint NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "event_search" (
+	"event_id" text PRIMARY KEY NOT NULL,
+	"room_id" text NOT NULL,
+	"key" text NOT NULL,
+	"vector" "tsvector" NOT NULL,
+	"stream_ordering" bigint NOT NULL,
+	"origin_server_ts" bigint NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX "current_state_members" ON "current_state" USING btree ("state_key","membership") WHERE type = 'm.room.member';--> statement-breakpoint
+CREATE INDEX "event_transactions_event" ON "event_transactions" USING btree ("event_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "events_stream_ordering" ON "events" USING btree ("stream_ordering");--> statement-breakpoint
+CREATE INDEX "events_room_stream" ON "events" USING btree ("room_id","stream_ordering");--> statement-breakpoint
+CREATE INDEX "events_room_ts" ON "events" USING btree ("room_id","origin_server_ts");--> statement-breakpoint
+CREATE INDEX "events_relates_to" ON "events" USING btree ("relates_to","rel_type","stream_ordering");--> statement-breakpoint
+CREATE INDEX "room_memberships_user" ON "room_memberships" USING btree ("user_id","room_id","stream_ordering");--> statement-breakpoint
+CREATE INDEX "room_memberships_room" ON "room_memberships" USING btree ("room_id","stream_ordering");--> statement-breakpoint
+CREATE INDEX "state_snapshots_room" ON "state_snapshots" USING btree ("room_id");--> statement-breakpoint
+CREATE INDEX "room_aliases_room" ON "room_aliases" USING btree ("room_id");--> statement-breakpoint
+CREATE INDEX "receipts_stream" ON "receipts" USING btree ("stream_position");--> statement-breakpoint
+CREATE INDEX "event_search_vector" ON "event_search" USING gin ("vector");--> statement-breakpoint
+CREATE INDEX "event_search_room" ON "event_search" USING btree ("room_id","stream_ordering");

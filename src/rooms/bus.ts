@@ -1,0 +1,35 @@
+// The in-process bus rooms announce persisted events on; sync, push and federation subscribe.
+import type { StoredEvent } from "./stored-event.ts";
+
+export interface PersistedEventNotice {
+  event: StoredEvent;
+  /** For a sent event: who sent it from which device with which txn id (unsigned.transaction_id). */
+  transaction?: { userId: string; deviceId: string; txnId: string };
+}
+
+export type RoomEventListener = (notice: PersistedEventNotice) => void;
+
+export interface RoomBus {
+  subscribe(listener: RoomEventListener): () => void;
+  emit(notice: PersistedEventNotice): void;
+}
+
+export function createRoomBus(onError: (error: unknown) => void): RoomBus {
+  const listeners = new Set<RoomEventListener>();
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit(notice) {
+      // A failing subscriber must not fail the send that has already been stored.
+      for (const listener of listeners) {
+        try {
+          listener(notice);
+        } catch (error) {
+          onError(error);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// An app with accounts, user data and rooms over a fresh test database, with helpers that
+// speak the client API the way clients do (register, createRoom, send, join, ...).
+import { createApp } from "../../src/app.ts";
+import { createAccountServices } from "../../src/auth/accounts.ts";
+import { generateSigningKey } from "../../src/auth/signing-key.ts";
+import { createUserDataServices } from "../../src/auth/user-data.ts";
+import { ed25519Signer, loadEngine, type Engine } from "../../src/engine/index.ts";
+import { nativeEd25519 } from "../../src/protocol/ed25519.ts";
+import { createRoomServices } from "../../src/rooms/index.ts";
+import { createProfilesRepo } from "../../src/storage/repos/profiles.ts";
+import { createTestDatabase } from "./db.ts";
+import { testServices } from "./services.ts";
+import type { Response, Session } from "./user-data.ts";
+
+export type { Response, Session } from "./user-data.ts";
+
+let engine: Promise<Engine> | undefined;
+
+export async function roomsTestServer(overrides: Record<string, string> = {}) {
+  const db = await createTestDatabase();
+  const base = testServices({ SERVER_NAME: "test.local", ENABLE_REGISTRATION: "true", RC_EXEMPT_LOOPBACK: "true", RC_MESSAGE__PER_SECOND: "100000", RC_MESSAGE__BURST_COUNT: "100000", ...overrides });
+  const loaded = await (engine ??= loadEngine());
+  const clock = { offset: 0 };
+  const now = () => Date.now() + clock.offset;
+  const accounts = createAccountServices({ db: db.db, config: base.config, log: base.log, rateLimiter: base.rateLimiter, lastSeenIntervalMs: null });
+  const profilesRepo = createProfilesRepo(db.db);
+  const rooms = await createRoomServices({
+    db: db.db, engine: loaded, log: base.log, now,
+    signer: ed25519Signer(base.config.server_name, generateSigningKey(nativeEd25519), nativeEd25519),
+    defaultRoomVersion: base.config.default_room_version,
+    profileOf: (userId) => profilesRepo.get(userId),
+  });
+  const userData = createUserDataServices({
+    db: db.db, serverName: base.config.server_name, accounts,
+    hooks: { memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId) },
+  });
+  const services = { ...base, accounts, userData, rooms, roomVersions: loaded.roomVersions };
+  const app = createApp(services, ["client"]);
+
+  async function call(method: string, path: string, options: { body?: unknown; token?: string; rawBody?: string } = {}): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (options.body !== undefined || options.rawBody !== undefined) headers["Content-Type"] = "application/json";
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }), "127.0.0.1");
+    return { status: response.status, body: await response.json().catch(() => null) };
+  }
+  /** Like call, but throws unless the status is 200. */
+  async function ok(method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<any> {
+    const res = await call(method, path, options);
+    if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+  let txn = 0;
+  const enc = encodeURIComponent;
+  const v3 = "/_matrix/client/v3";
+
+  return {
+    app, db, accounts, userData, rooms, services, call, ok, clock, engine: loaded,
+    config: base.config,
+    async register(localpart: string, password = "correct horse"): Promise<Session> {
+      const body = await ok("POST", `${v3}/register`, { body: { username: localpart, password, auth: { type: "m.login.dummy" } } });
+      return { userId: body.user_id, deviceId: body.device_id, token: body.access_token };
+    },
+    async registerGuest(): Promise<Session> {
+      const body = await ok("POST", `${v3}/register?kind=guest`, { body: {} });
+      return { userId: body.user_id, deviceId: body.device_id, token: body.access_token };
+    },
+    async createRoom(user: Session, body: Record<string, unknown> = {}): Promise<string> {
+      return (await ok("POST", `${v3}/createRoom`, { token: user.token, body })).room_id;
+    },
+    async join(user: Session, roomIdOrAlias: string): Promise<Response> {
+      return call("POST", `${v3}/join/${enc(roomIdOrAlias)}`, { token: user.token, body: {} });
+    },
+    async invite(user: Session, roomId: string, target: string): Promise<Response> {
+      return call("POST", `${v3}/rooms/${enc(roomId)}/invite`, { token: user.token, body: { user_id: target } });
+    },
+    send(user: Session, roomId: string, content: Record<string, unknown>, type = "m.room.message", txnId = `t${++txn}`): Promise<Response> {
+      return call("PUT", `${v3}/rooms/${enc(roomId)}/send/${enc(type)}/${enc(txnId)}`, { token: user.token, body: content });
+    },
+    async sendText(user: Session, roomId: string, body: string): Promise<string> {
+      const res = await call("PUT", `${v3}/rooms/${enc(roomId)}/send/m.room.message/t${++txn}`, { token: user.token, body: { msgtype: "m.text", body } });
+      if (res.status !== 200) throw new Error(`send: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.event_id;
+    },
+    setState(user: Session, roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<Response> {
+      return call("PUT", `${v3}/rooms/${enc(roomId)}/state/${enc(type)}/${enc(stateKey)}`, { token: user.token, body: content });
+    },
+    getState(user: Session, roomId: string, type: string, stateKey = ""): Promise<Response> {
+      return call("GET", `${v3}/rooms/${enc(roomId)}/state/${enc(type)}/${enc(stateKey)}`, { token: user.token });
+    },
+    async close() {
+      await accounts.lastSeen.stop();
+      await db.close();
+    },
+  };
+}
+
+export type RoomsTestServer = Awaited<ReturnType<typeof roomsTestServer>>;
