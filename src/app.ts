@@ -11,6 +11,12 @@ import type { AccountServices } from "./auth/accounts.ts";
 import { roomEndpoints } from "./api/client/rooms.ts";
 import { roomEventEndpoints } from "./api/client/room-events.ts";
 import type { RoomServices } from "./rooms/index.ts";
+import type { RoomEphemeralServices } from "./rooms/ephemeral.ts";
+import { typingEndpoints } from "./api/client/typing.ts";
+import { receiptEndpoints } from "./api/client/receipts.ts";
+import { readMarkerEndpoints } from "./api/client/read-markers.ts";
+import { tagEndpoints } from "./api/client/tags.ts";
+import { reportEndpoints } from "./api/client/reports.ts";
 import { isLoopback } from "./auth/rate-limits.ts";
 import type { UserDataServices } from "./auth/user-data.ts";
 import { federationVersionEndpoints } from "./api/federation/version.ts";
@@ -38,6 +44,8 @@ export interface AppServices {
   roomVersions?: RoomVersionStabilities;
   /** Rooms, membership, events (needs `accounts`). */
   rooms?: RoomServices;
+  /** Typing, receipts, read markers, tags, reports (needs `accounts`). */
+  ephemeral?: RoomEphemeralServices;
   /** Myelin's own version, reported to peers. */
   version: string;
 }
@@ -69,6 +77,7 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
             })
           : []),
         ...(services.accounts && services.rooms ? roomServiceEndpoints(services.rooms) : []),
+        ...(services.accounts && services.ephemeral ? ephemeralEndpoints(services.ephemeral) : []),
       ];
     case "federation":
       return [...federationVersionEndpoints(services.version), ...serverKeyEndpoints(services.serverKeys)];
@@ -85,6 +94,11 @@ function roomServiceEndpoints(rooms: RoomServices): Endpoint[] {
     ...roomEndpoints({ creator: rooms.creator, membership: rooms.membership }),
     ...roomEventEndpoints({ events: rooms.events, formatter: rooms.formatter }),
   ];
+}
+
+/** Room data without events of its own. */
+function ephemeralEndpoints(e: RoomEphemeralServices): Endpoint[] {
+  return [...typingEndpoints(e.typing), ...receiptEndpoints(e.receipts), ...readMarkerEndpoints(e.readMarkers), ...tagEndpoints(e.tags), ...reportEndpoints(e.reports)];
 }
 
 /** Registration, login, logout, whoami and Synapse's shared-secret registration. */

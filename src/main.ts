@@ -10,7 +10,8 @@ import { loadOrCreateSigningKey } from "./auth/signing-key.ts";
 import { createUserDataServices } from "./auth/user-data.ts";
 import type { Config } from "./config/verify.ts";
 import { ed25519Signer, loadEngine } from "./engine/index.ts";
-import { createRoomServices } from "./rooms/index.ts";
+import { createRoomServices, roomEventInfo } from "./rooms/index.ts";
+import { createRoomEphemeralServices, type RoomEphemeralServices } from "./rooms/ephemeral.ts";
 import { createProfilesRepo } from "./storage/repos/profiles.ts";
 import { RateLimiter } from "./http/rate-limit.ts";
 import type { Logger } from "./log/logger.ts";
@@ -87,6 +88,7 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
   const { db, lock } = await openStorage(config, log, assets);
   const servers: Server<undefined>[] = [];
   let accounts: AccountServices | undefined;
+  let ephemeral: RoomEphemeralServices | undefined;
   try {
     const engine = await loadEngine();
     const { key, created } = loadOrCreateSigningKey(config.signing_key_path, nativeEd25519);
@@ -99,18 +101,25 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
       defaultRoomVersion: config.default_room_version,
       profileOf: (userId) => profilesRepo.get(userId),
     });
+    const userData = createUserDataServices({
+      db: db.db, serverName: config.server_name, accounts,
+      // Hooks for sync and E2EE (wake-ups, device lists) go here too.
+      hooks: { memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId) },
+    });
+    ephemeral = createRoomEphemeralServices({
+      db: db.db, rooms: rooms.reader, accountData: userData.accountData, serverName: config.server_name, bus: rooms.bus,
+      userExists: async (userId) => (await accounts!.repo.getUser(userId)) !== undefined,
+      events: roomEventInfo(rooms),
+    });
     const services: AppServices = {
       config,
       log,
       version: VERSION,
       rateLimiter,
       accounts,
-      // Hooks for sync and E2EE (wake-ups, device lists) go in `hooks` too.
-      userData: createUserDataServices({
-        db: db.db, serverName: config.server_name, accounts,
-        hooks: { memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId) },
-      }),
+      userData,
       rooms,
+      ephemeral,
       roomVersions: engine.roomVersions,
       serverKeys: createServerKeys({
         serverName: config.server_name,
@@ -141,6 +150,7 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
     }
   } catch (error) {
     for (const server of servers) server.stop(true);
+    ephemeral?.typing.close();
     await accounts?.lastSeen.stop();
     await db.close().catch(() => {});
     lock.release();
@@ -155,6 +165,7 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
     stop: () =>
       (stopping ??= (async () => {
         await Promise.all(servers.map((server) => server.stop(false)));
+        ephemeral?.typing.close();
         await accounts?.lastSeen.stop();
         await db.close();
         lock.release();

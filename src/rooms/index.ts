@@ -36,6 +36,20 @@ export interface RoomServices {
   reader: RoomReader;
 }
 
+/** Event order and relations from the event cache, for receipts (./ephemeral.ts). */
+export function roomEventInfo(rooms: Pick<RoomServices, "cache">) {
+  return {
+    streamOrdering: async (roomId: string, id: string) => {
+      const event = await rooms.cache.one(id);
+      return event?.roomId === roomId ? event.streamOrdering : null;
+    },
+    relation: async (roomId: string, id: string) => {
+      const event = await rooms.cache.one(id);
+      return event?.roomId === roomId && event.relatesTo ? { relatesTo: event.relatesTo, relType: event.relType } : null;
+    },
+  };
+}
+
 export async function createRoomServices(options: {
   db: Db;
   engine: Engine;
@@ -62,7 +76,7 @@ export async function createRoomServices(options: {
     roomsOf: (userId, memberships) => repo.roomsOfUser(userId, memberships),
     forgetRoom: (userId, roomId) => repo.forgetRoom(userId, roomId),
   });
-  const creator = createRoomCreator({ engine, appender, membership, directory, defaultRoomVersion: options.defaultRoomVersion });
+  const creator = createRoomCreator({ engine, appender, membership, directory, defaultRoomVersion: options.defaultRoomVersion, serverName });
   const events = createRoomEvents({ engine, appender, heads, cache, stateStore, repo, formatter, directory, serverName });
   const visibility: HistoryVisibility = { canSeeEvent: (userId, event) => canSeeEvent({ heads, cache, stateStore, repo }, userId, event) };
   const reader: RoomReader = {

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { stateKey as keyOf, type Engine } from "../engine/index.ts";
 import { MatrixError } from "../protocol/matrix-error.ts";
 import type { JsonObject } from "../protocol/signed-json.ts";
+import { DuplicateTransactionError } from "../storage/errors.ts";
 import type { EventsRepo } from "../storage/repos/events.ts";
 import type { ClientEvent, ClientEventFormatter, Viewer } from "./client-events.ts";
 import type { RoomDirectory } from "./directory.ts";
@@ -57,9 +58,13 @@ export function createRoomEvents(deps: {
       const eventId = await pending;
       return checkSame(await deps.repo.transaction(sender.userId, deviceId, txnId), requestHash) ?? eventId;
     }
-    const existing = await deps.repo.transaction(sender.userId, deviceId, txnId);
-    if (existing) return checkSame(existing, requestHash)!;
-    const promise = run({ userId: sender.userId, deviceId, txnId, requestHash }).finally(() => inFlight.delete(key));
+    // No lookup first: the stored txn id's unique key refuses a retry, which then reads the first answer.
+    const promise = run({ userId: sender.userId, deviceId, txnId, requestHash })
+      .catch(async (error) => {
+        if (!(error instanceof DuplicateTransactionError)) throw error;
+        return checkSame(await deps.repo.transaction(sender.userId, deviceId, txnId), requestHash)!;
+      })
+      .finally(() => inFlight.delete(key));
     inFlight.set(key, promise);
     return promise;
   }

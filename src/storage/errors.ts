@@ -45,3 +45,8 @@ export class ServerNameMismatchError extends StorageError {
     );
   }
 }
+
+/** An event write carried a transaction id (user, device, txn) that is already stored. */
+export class DuplicateTransactionError extends Error {
+  override name = "DuplicateTransactionError";
+}

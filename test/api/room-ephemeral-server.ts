@@ -12,6 +12,7 @@ import { typingEndpoints } from "../../src/api/client/typing.ts";
 import { createAccountServices } from "../../src/auth/accounts.ts";
 import { createUserDataServices } from "../../src/auth/user-data.ts";
 import { createRouter } from "../../src/http/router.ts";
+import { createRoomBus } from "../../src/rooms/bus.ts";
 import { createRoomEphemeralServices } from "../../src/rooms/ephemeral.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { testServices } from "../helpers/services.ts";
@@ -29,6 +30,9 @@ export async function roomEphemeralTestServer() {
   const userData = createUserDataServices({ db: db.db, serverName: base.config.server_name, accounts });
   const rooms = fakeRoomReader();
   const time = fakeTime(Date.now());
+  const bus = createRoomBus((error) => {
+    throw error;
+  });
   const hooked = { typing: [] as [string, number][], receipts: [] as [string, number][] };
   const ephemeral = createRoomEphemeralServices({
     db: db.db,
@@ -36,6 +40,7 @@ export async function roomEphemeralTestServer() {
     accountData: userData.accountData,
     serverName: base.config.server_name,
     userExists: async (userId) => (await accounts.repo.getUser(userId)) !== undefined,
+    bus,
     now: time.now,
     timers: time.timers,
     hooks: { typingChanged: (...args) => void hooked.typing.push(args), receiptsChanged: (...args) => void hooked.receipts.push(args) },
@@ -70,7 +75,7 @@ export async function roomEphemeralTestServer() {
   }
 
   return {
-    db, rooms, time, hooked, ephemeral, call,
+    db, rooms, time, hooked, ephemeral, call, bus,
     async register(localpart: string): Promise<Session> {
       const res = await call("POST", "/_matrix/client/v3/register", { body: { username: localpart, password: "correct horse", auth: { type: "m.login.dummy" } } });
       if (res.status !== 200) throw new Error(`register ${localpart}: ${res.status} ${JSON.stringify(res.body)}`);

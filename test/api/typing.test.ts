@@ -46,3 +46,12 @@ test("refusals: another user, not joined, bad room id, malformed bodies, no toke
   expectError(await s.call("PUT", path(alice.userId), { body: { typing: true } }), 401, "M_MISSING_TOKEN");
   expect(s.ephemeral.typing.typingUsers(ROOM)).toEqual([]);
 });
+
+test("leaving the room (a membership event on the bus) ends the typing", async () => {
+  await s.call("PUT", path(alice.userId), { token: alice.token, body: { typing: true, timeout: 30_000 } });
+  const member = (membership: string) => ({ event: { type: "m.room.member", roomId: ROOM, stateKey: alice.userId, membership } }) as never;
+  s.bus.emit(member("join"));
+  expect(s.ephemeral.typing.typingUsers(ROOM)).toEqual([alice.userId]);
+  s.bus.emit(member("leave"));
+  expect(s.ephemeral.typing.typingUsers(ROOM)).toEqual([]);
+});

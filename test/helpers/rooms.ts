@@ -6,7 +6,8 @@ import { generateSigningKey } from "../../src/auth/signing-key.ts";
 import { createUserDataServices } from "../../src/auth/user-data.ts";
 import { ed25519Signer, loadEngine, type Engine } from "../../src/engine/index.ts";
 import { nativeEd25519 } from "../../src/protocol/ed25519.ts";
-import { createRoomServices } from "../../src/rooms/index.ts";
+import { createRoomServices, roomEventInfo } from "../../src/rooms/index.ts";
+import { createRoomEphemeralServices } from "../../src/rooms/ephemeral.ts";
 import { createProfilesRepo } from "../../src/storage/repos/profiles.ts";
 import { createTestDatabase } from "./db.ts";
 import { testServices } from "./services.ts";
@@ -34,7 +35,12 @@ export async function roomsTestServer(overrides: Record<string, string> = {}) {
     db: db.db, serverName: base.config.server_name, accounts,
     hooks: { memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId) },
   });
-  const services = { ...base, accounts, userData, rooms, roomVersions: loaded.roomVersions };
+  const ephemeral = createRoomEphemeralServices({
+    db: db.db, rooms: rooms.reader, accountData: userData.accountData, serverName: base.config.server_name, bus: rooms.bus, now,
+    userExists: async (userId) => (await accounts.repo.getUser(userId)) !== undefined,
+    events: roomEventInfo(rooms),
+  });
+  const services = { ...base, accounts, userData, rooms, ephemeral, roomVersions: loaded.roomVersions };
   const app = createApp(services, ["client"]);
 
   async function call(method: string, path: string, options: { body?: unknown; token?: string; rawBody?: string } = {}): Promise<Response> {
@@ -90,6 +96,7 @@ export async function roomsTestServer(overrides: Record<string, string> = {}) {
       return call("GET", `${v3}/rooms/${enc(roomId)}/state/${enc(type)}/${enc(stateKey)}`, { token: user.token });
     },
     async close() {
+      ephemeral.typing.close();
       await accounts.lastSeen.stop();
       await db.close();
     },
