@@ -13,10 +13,11 @@ CREATE TABLE "event_transactions" (
 	"user_id" text NOT NULL,
 	"device_id" text NOT NULL,
 	"txn_id" text NOT NULL,
+	"endpoint" text NOT NULL,
 	"request_hash" text NOT NULL,
 	"event_id" text NOT NULL,
 	"created_ts" bigint NOT NULL,
-	CONSTRAINT "event_transactions_user_id_device_id_txn_id_pk" PRIMARY KEY("user_id","device_id","txn_id")
+	CONSTRAINT "event_transactions_user_id_device_id_endpoint_txn_id_pk" PRIMARY KEY("user_id","device_id","endpoint","txn_id")
 );
 --> statement-breakpoint
 CREATE TABLE "events" (
@@ -144,6 +145,7 @@ CREATE UNIQUE INDEX "events_stream_ordering" ON "events" USING btree ("stream_or
 CREATE INDEX "events_room_stream" ON "events" USING btree ("room_id","stream_ordering");--> statement-breakpoint
 CREATE INDEX "events_room_ts" ON "events" USING btree ("room_id","origin_server_ts");--> statement-breakpoint
 CREATE INDEX "events_relates_to" ON "events" USING btree ("relates_to","rel_type","stream_ordering");--> statement-breakpoint
+CREATE INDEX "events_room_threads" ON "events" USING btree ("room_id","relates_to","stream_ordering") WHERE rel_type = 'm.thread';--> statement-breakpoint
 CREATE INDEX "room_memberships_user" ON "room_memberships" USING btree ("user_id","room_id","stream_ordering");--> statement-breakpoint
 CREATE INDEX "room_memberships_room" ON "room_memberships" USING btree ("room_id","stream_ordering");--> statement-breakpoint
 CREATE INDEX "state_snapshots_room" ON "state_snapshots" USING btree ("room_id");--> statement-breakpoint

@@ -10,6 +10,13 @@ import { sharedSecretRegisterEndpoints, type DisplayNameSetter } from "./api/syn
 import type { AccountServices } from "./auth/accounts.ts";
 import { roomEndpoints } from "./api/client/rooms.ts";
 import { roomEventEndpoints } from "./api/client/room-events.ts";
+import { searchEndpoints } from "./api/client/search.ts";
+import { userDirectoryEndpoints } from "./api/client/user-directory.ts";
+import { directoryEndpoints } from "./api/client/directory.ts";
+import { roomUpgradeEndpoints } from "./api/client/room-upgrade.ts";
+import { hierarchyEndpoints } from "./api/client/hierarchy.ts";
+import { relationsEndpoints } from "./api/client/relations.ts";
+import { roomHistoryEndpoints } from "./api/client/room-history.ts";
 import type { RoomServices } from "./rooms/index.ts";
 import type { RoomEphemeralServices } from "./rooms/ephemeral.ts";
 import { typingEndpoints } from "./api/client/typing.ts";
@@ -93,6 +100,12 @@ function roomServiceEndpoints(rooms: RoomServices): Endpoint[] {
   return [
     ...roomEndpoints({ creator: rooms.creator, membership: rooms.membership }),
     ...roomEventEndpoints({ events: rooms.events, formatter: rooms.formatter }),
+    ...directoryEndpoints({ directory: rooms.directory, publicRooms: rooms.publicRooms }),
+    ...roomUpgradeEndpoints({ upgrader: rooms.upgrader }),
+    ...hierarchyEndpoints({ hierarchy: rooms.hierarchy }),
+    ...relationsEndpoints({ relations: rooms.relations }),
+    ...roomHistoryEndpoints({ history: rooms.history, members: rooms.members }),
+    ...searchEndpoints({ search: rooms.search }), ...userDirectoryEndpoints({ userDirectory: rooms.userDirectory }),
   ];
 }
 

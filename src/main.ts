@@ -100,6 +100,7 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
       db: db.db, engine, log, signer: ed25519Signer(config.server_name, key, nativeEd25519),
       defaultRoomVersion: config.default_room_version,
       profileOf: (userId) => profilesRepo.get(userId),
+      userDirectory: { enabled: config.user_directory.enabled, searchAllUsers: config.user_directory.search_all_users },
     });
     const userData = createUserDataServices({
       db: db.db, serverName: config.server_name, accounts,

@@ -134,6 +134,19 @@ export const ConfigSchema = T.Object(
       },
       { ...strict, default: {}, description: "Let a logged-in client mint a login token (POST /v1/login/get_token) for another client (m.login.token)." },
     ),
+    user_directory: T.Object(
+      {
+        enabled: T.Boolean({
+          default: true,
+          description: "Answer user directory searches. false returns no results to every search (below the spec's minimum, as in Synapse).",
+        }),
+        search_all_users: T.Boolean({
+          default: false,
+          description: "Search every local user. false: only users who share a room with the searcher or are joined to a public or world-readable room.",
+        }),
+      },
+      { ...strict, default: {}, description: "The user directory (POST /user_directory/search)." },
+    ),
     log_level: T.Union([T.Literal("debug"), T.Literal("info"), T.Literal("warn"), T.Literal("error")], {
       default: "info",
       description: "Least severe log level written (one JSON object per line on stderr).",

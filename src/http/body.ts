@@ -24,13 +24,25 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** A JSON object body; 400 M_NOT_JSON when it is not JSON or not an object. */
 export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(utf8.decode(bytes));
+    text = utf8.decode(bytes);
+    value = JSON.parse(text);
   } catch {
     throw new MatrixError(400, "M_NOT_JSON", "Content not JSON.");
   }
+  // Limit: U+0000 is refused in client bodies: PostgreSQL text and jsonb cannot hold it. JSON
+  // escapes it, so only a body with the escape needs the walk.
+  if (text.includes("\\u0000") && holdsNul(value)) throw new MatrixError(400, "M_BAD_JSON", "U+0000 is not accepted in strings");
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new MatrixError(400, "M_NOT_JSON", "Content must be a JSON object.");
   }
   return value as Record<string, unknown>;
+}
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (typeof value === "object" && value !== null) return Object.entries(value).some(([key, v]) => key.includes("\u0000") || holdsNul(v));
+  return false;
 }

@@ -119,6 +119,11 @@ export function createRouter(options: RouterOptions): HttpApp {
       // Elysia leaves a parameter null when its percent-encoding is malformed.
       for (const [name, value] of Object.entries(ctx.params ?? {})) {
         if (typeof value !== "string") throw new MatrixError(400, "M_INVALID_PARAM", `Path parameter ${name} is not valid percent-encoded UTF-8`);
+        // No Matrix identifier, type or key holds NUL, and PostgreSQL text cannot store it.
+        if (value.includes("\u0000")) throw new MatrixError(400, "M_INVALID_PARAM", `Path parameter ${name} contains a NUL character`);
+      }
+      for (const value of meta.url.searchParams.values()) {
+        if (value.includes("\u0000")) throw new MatrixError(400, "M_INVALID_PARAM", "A query parameter contains a NUL character");
       }
       const { searchParams } = meta.url;
       let query: unknown = Object.fromEntries(searchParams);

@@ -13,7 +13,7 @@ export const ERRCODES = [
   // Profiles (https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3profileuseridkeyname)
   "M_PROFILE_TOO_LARGE", "M_KEY_TOO_LARGE",
   // Rooms (aliases, upgrades, relations)
-  "M_BAD_ALIAS",
+  "M_BAD_ALIAS", "M_DUPLICATE_ANNOTATION",
 ] as const;
 
 export type Errcode = (typeof ERRCODES)[number];

@@ -40,12 +40,14 @@ export function createClientEventFormatter(deps: {
   repo: Pick<EventsRepo, "room" | "transactionIdsOf">;
   now: () => number;
 }): ClientEventFormatter {
-  const versions = new Map<string, string>();
-  async function versionOf(roomId: string): Promise<string> {
+  // Promises, so a page of events from a room not seen yet asks for its version once.
+  const versions = new Map<string, Promise<string>>();
+  function versionOf(roomId: string): Promise<string> {
     let version = versions.get(roomId);
     if (!version) {
-      version = (await deps.repo.room(roomId))?.roomVersion ?? "1";
+      version = deps.repo.room(roomId).then((room) => room?.roomVersion ?? "1");
       versions.set(roomId, version);
+      version.catch(() => versions.delete(roomId));
     }
     return version;
   }
@@ -92,7 +94,10 @@ export function createClientEventFormatter(deps: {
         const txnId = txnIds.get(e.eventId);
         if (txnId !== undefined) unsigned.transaction_id = txnId;
         const relations = bundled.get(e.eventId);
-        if (relations && !redaction) unsigned["m.relations"] = relations;
+        // A redacted event keeps its thread and references; an edit no longer applies to it.
+        const { "m.replace": _replace, ...kept } = relations ?? {};
+        const served = redaction ? kept : relations;
+        if (served && Object.keys(served).length > 0) unsigned["m.relations"] = served;
         return event;
       };
       return Promise.all(events.map((e) => one(e, false)));

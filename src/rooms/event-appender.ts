@@ -28,6 +28,8 @@ export interface LocalEvent {
 export interface SendTransaction {
   userId: string;
   deviceId: string;
+  /** The endpoint (path without the txn id): ids are scoped to a device and an endpoint. */
+  endpoint: string;
   txnId: string;
   requestHash: string;
 }
@@ -74,15 +76,18 @@ export function createEventAppender(deps: {
       proto.origin = signer.serverName;
     }
     let signed;
+    let issue: { code: string; message: string } | null;
     try {
       signed = engine.signEvent(version, proto, signer);
+      // Signing hashes but does not check the format: the size (signatures included), key lengths.
+      issue = engine.validateEvent(version, signed.event);
     } catch (error) {
-      // Oversized or malformed content: the client's event does not fit the room version's format.
-      const issue = (error as { issue?: { code: string; message: string } }).issue;
-      if (issue?.code === "too_large") throw new MatrixError(413, "M_TOO_LARGE", "Event is too large");
-      if (issue) throw new MatrixError(400, "M_BAD_JSON", issue.message);
-      throw error;
+      issue = (error as { issue?: { code: string; message: string } }).issue ?? null;
+      if (!issue) throw error;
     }
+    // Oversized or malformed content: the client's event does not fit the room version's format.
+    if (issue?.code === "too_large") throw new MatrixError(413, "M_TOO_LARGE", "Event is too large");
+    if (issue || !signed) throw new MatrixError(400, "M_BAD_JSON", issue?.message ?? "Malformed event");
     const event = signed.event;
     const eventId = signed.eventId;
     const roomId = head?.roomId ?? signed.roomId ?? (proto.room_id as string);
@@ -92,12 +97,12 @@ export function createEventAppender(deps: {
 
     if (head) {
       // Authorization against the current state (the state before this event).
-      const authKeys = engine.authTypesForEvent(version, event as unknown as AuthPdu);
+      // The auth events were selected from the current state when the event was built.
       const createId = head.state.get(keyOf("m.room.create", ""));
-      const ids = authKeys.map(([t, k]) => head.state.get(keyOf(t, k))).filter((id): id is string => id !== undefined);
+      const ids = (event.auth_events as unknown[]).map((ref) => (Array.isArray(ref) ? (ref[0] as string) : (ref as string)));
       if (createId && !ids.includes(createId)) ids.push(createId);
       const authState = (await cache.get(ids)).map(authPdu);
-      const result = engine.checkAuth(version, event as unknown as AuthPdu, authState, { eventId });
+      const result = engine.checkAuth(version, event as unknown as AuthPdu, authState, { eventId, signedBy: [signer.serverName] });
       if (!result.allowed) throw new MatrixError(403, "M_FORBIDDEN", result.reason);
     }
 

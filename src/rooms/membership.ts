@@ -8,6 +8,7 @@ import type { JsonObject } from "../protocol/signed-json.ts";
 import type { EventsRepo } from "../storage/repos/events.ts";
 import type { EventAppender } from "./event-appender.ts";
 import type { RoomDirectory } from "./directory.ts";
+import { requiredPower, userPower } from "./power-levels.ts";
 import type { RoomHead, RoomHeads } from "./room-heads.ts";
 import type { EventCache, StoredEvent } from "./stored-event.ts";
 
@@ -20,7 +21,7 @@ export interface Membership {
   /** The content of a member event for a local user: membership plus their profile (displayname, avatar_url). */
   memberContent(userId: string, membership: string, reason?: string): Promise<JsonObject>;
   /** Joins a room by id or alias; `via` servers are for remote joins (federation, later). */
-  join(roomIdOrAlias: string, userId: string, options?: { reason?: string; via?: string[] }): Promise<string>;
+  join(roomIdOrAlias: string, userId: string, options?: { reason?: string; via?: string[]; isGuest?: boolean }): Promise<string>;
   invite(roomId: string, sender: string, target: string, options?: MemberOptions): Promise<StoredEvent>;
   leave(roomId: string, userId: string, options?: MemberOptions): Promise<StoredEvent>;
   kick(roomId: string, sender: string, target: string, options?: MemberOptions): Promise<StoredEvent>;
@@ -38,6 +39,16 @@ export interface Membership {
 export async function currentMember(head: RoomHead, cache: EventCache, userId: string): Promise<StoredEvent | undefined> {
   const id = head.state.get(stateKey("m.room.member", userId));
   return id ? cache.one(id) : undefined;
+}
+
+/**
+ * Guests join only rooms whose m.room.guest_access is can_join (checked with the room locked).
+ * https://spec.matrix.org/v1.19/client-server-api/#guest-access
+ */
+export async function checkGuestMayJoin(head: RoomHead, cache: EventCache): Promise<void> {
+  const id = head.state.get(stateKey("m.room.guest_access", ""));
+  const content = id ? ((await cache.one(id))?.pdu.content as JsonObject | undefined) : undefined;
+  if (content?.guest_access !== "can_join") throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guests may not join this room");
 }
 
 export function createMembership(deps: {
@@ -77,7 +88,7 @@ export function createMembership(deps: {
   };
 
   /** A member event about `target` sent by `sender` (kick, ban, unban, invite). */
-  async function sendAbout(roomId: string, sender: string, target: string, membership: string, options: MemberOptions = {}): Promise<StoredEvent> {
+  async function sendAbout(roomId: string, sender: string, target: string, membership: string, options: MemberOptions = {}, unban = false): Promise<StoredEvent> {
     checkTarget(target);
     const content: JsonObject =
       membership === "invite" && target.endsWith(`:${deps.serverName}`) ? await memberContent(target, "invite", options.reason) : { membership };
@@ -89,23 +100,33 @@ export function createMembership(deps: {
           throw new MatrixError(403, "M_FORBIDDEN", "Inviting users of other servers needs federation, which this server does not run yet");
         }
         if (membership === "leave" && sender !== target) {
-          // Kick and unban: the target must be in the room, or banned (auth rules allow more).
-          const member = await currentMember(head, cache, target);
-          if (!member) throw new MatrixError(403, "M_FORBIDDEN", "The user is not in the room");
+          // Kick and unban: the target must be in the room (joined, invited, knocking), or banned to unban.
+          const current = (await currentMember(head, cache, target))?.membership;
+          const expected = unban ? ["ban"] : ["join", "invite", "knock"];
+          if (!current || !expected.includes(current)) throw new MatrixError(403, "M_FORBIDDEN", unban ? "The user is not banned" : "The user is not in the room");
         }
       },
     });
   }
 
-  /** For a restricted room: a joined local user who may invite, to authorise the join (v8+). */
+  /** The content of a state event with an empty state key in the head's state. */
+  async function stateContent(head: RoomHead, type: string): Promise<JsonObject | undefined> {
+    const id = head.state.get(stateKey(type, ""));
+    return id ? ((await cache.one(id))?.pdu.content as JsonObject | undefined) : undefined;
+  }
+
+  /**
+   * Restricted rooms (v8+): a user joined to one of the `allow` rooms may join without an
+   * invite; the join names a joined local user who may invite, which the auth rules check again.
+   * Undefined when no authorisation applies (then the auth rules decide on the plain join).
+   * https://spec.matrix.org/v1.19/client-server-api/#restricted-rooms
+   */
   async function authoriser(head: RoomHead, userId: string): Promise<string | undefined> {
-    const joinRules = head.state.get(stateKey("m.room.join_rules", ""));
-    const rules = joinRules ? (await cache.one(joinRules))?.pdu.content as JsonObject | undefined : undefined;
-    const rule = rules?.join_rule;
-    if (rule !== "restricted" && rule !== "knock_restricted") return undefined;
+    const rules = await stateContent(head, "m.room.join_rules");
+    if (rules?.join_rule !== "restricted" && rules?.join_rule !== "knock_restricted") return undefined;
     const own = (await currentMember(head, cache, userId))?.membership;
     if (own === "join" || own === "invite") return undefined;
-    const allow = Array.isArray(rules?.allow) ? (rules.allow as JsonObject[]) : [];
+    const allow = Array.isArray(rules.allow) ? (rules.allow as JsonObject[]) : [];
     let allowed = false;
     for (const entry of allow) {
       if (entry?.type !== "m.room_membership" || typeof entry.room_id !== "string") continue;
@@ -113,27 +134,15 @@ export function createMembership(deps: {
       if (other && (await currentMember(other, cache, userId))?.membership === "join") allowed = true;
     }
     if (!allowed) return undefined;
-    // Anyone local and joined with the invite power level; the auth rules check it again.
-    const plId = head.state.get(stateKey("m.room.power_levels", ""));
-    const pl = plId ? ((await cache.one(plId))?.pdu.content as JsonObject | undefined) : undefined;
-    const users = (pl?.users ?? {}) as Record<string, number>;
-    const inviteLevel = typeof pl?.invite === "number" ? pl.invite : 0;
-    const usersDefault = typeof pl?.users_default === "number" ? pl.users_default : 0;
-    const creators = head.rules.privileged_creators ? await creatorsOf(head) : new Set<string>();
+    const inviteLevel = await requiredPower(head, cache, { action: "invite" });
     for (const [key, id] of head.state) {
       if (!key.startsWith('["m.room.member",')) continue;
       const member = await cache.one(id);
       const candidate = member?.stateKey;
       if (!candidate || member.membership !== "join" || !candidate.endsWith(`:${deps.serverName}`)) continue;
-      if (creators.has(candidate) || (users[candidate] ?? usersDefault) >= inviteLevel) return candidate;
+      if ((await userPower(head, cache, candidate)) >= inviteLevel) return candidate;
     }
     return undefined;
-  }
-
-  async function creatorsOf(head: RoomHead): Promise<Set<string>> {
-    const create = await cache.one(head.state.get(stateKey("m.room.create", ""))!);
-    const extra = (create?.pdu.content as JsonObject | undefined)?.additional_creators;
-    return new Set([create?.sender ?? "", ...(Array.isArray(extra) ? (extra as string[]) : [])]);
   }
 
   const self: Membership = {
@@ -145,6 +154,7 @@ export function createMembership(deps: {
       const content = await memberContent(userId, "join", options.reason);
       await appender.append({ roomId, type: "m.room.member", sender: userId, stateKey: userId, content }, {
         check: async (head) => {
+          if (options.isGuest) await checkGuestMayJoin(head, cache);
           const via = await authoriser(head, userId);
           if (via) content.join_authorised_via_users_server = via;
         },
@@ -155,12 +165,7 @@ export function createMembership(deps: {
     invite: (roomId, sender, target, options) => sendAbout(roomId, sender, target, "invite", options),
     kick: (roomId, sender, target, options) => sendAbout(roomId, sender, target, "leave", options),
     ban: (roomId, sender, target, options) => sendAbout(roomId, sender, target, "ban", options),
-    unban: async (roomId, sender, target, options) => {
-      const head = await heads.get(roomId);
-      const member = head ? await currentMember(head, cache, target) : undefined;
-      if (head && member?.membership !== "ban") throw new MatrixError(403, "M_FORBIDDEN", "The user is not banned");
-      return sendAbout(roomId, sender, target, "leave", options);
-    },
+    unban: (roomId, sender, target, options) => sendAbout(roomId, sender, target, "leave", options, true),
 
     async leave(roomId, userId, options = {}) {
       const head = await heads.get(roomId);
@@ -181,7 +186,8 @@ export function createMembership(deps: {
     async forget(roomId, userId) {
       const head = await heads.get(roomId);
       const member = head ? await currentMember(head, cache, userId) : undefined;
-      if (!member) throw new MatrixError(404, "M_NOT_FOUND", "You were never in this room");
+      // Never in the room: nothing to forget (Synapse answers 200 too).
+      if (!member) return;
       if (member.membership === "join" || member.membership === "invite" || member.membership === "knock") {
         throw new MatrixError(400, "M_UNKNOWN", "Leave the room before forgetting it");
       }
@@ -189,9 +195,9 @@ export function createMembership(deps: {
     },
 
     async profileChanged(userId) {
+      const content = await memberContent(userId, "join");
       for (const roomId of await deps.roomsOf(userId, ["join"])) {
-        const content = await memberContent(userId, "join");
-        await appender.append({ roomId, type: "m.room.member", sender: userId, stateKey: userId, content }).catch(() => {
+        await appender.append({ roomId, type: "m.room.member", sender: userId, stateKey: userId, content: { ...content } }).catch(() => {
           // A room whose rules refuse the update (e.g. a ban raced it) keeps the old profile.
         });
       }

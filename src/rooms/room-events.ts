@@ -11,7 +11,8 @@ import type { EventsRepo } from "../storage/repos/events.ts";
 import type { ClientEvent, ClientEventFormatter, Viewer } from "./client-events.ts";
 import type { RoomDirectory } from "./directory.ts";
 import type { EventAppender, SendTransaction } from "./event-appender.ts";
-import { currentMember } from "./membership.ts";
+import type { RelationCheck } from "./relation-checks.ts";
+import { checkGuestMayJoin, currentMember } from "./membership.ts";
 import { hasPower } from "./power-levels.ts";
 import type { RoomHead, RoomHeads } from "./room-heads.ts";
 import type { StateStore } from "./state-store.ts";
@@ -44,25 +45,32 @@ export function createRoomEvents(deps: {
   formatter: ClientEventFormatter;
   directory: Pick<RoomDirectory, "resolveLocalAlias">;
   serverName: string;
+  /** Checks of content["m.relates_to"] (relation-checks.ts), run with the room locked. */
+  checkRelation?: RelationCheck;
 }): RoomEvents {
   const { appender, heads, cache } = deps;
   const inFlight = new Map<string, Promise<string>>();
 
-  /** Idempotency per device and txnId: a retry returns the first event; another request with the same id is refused. */
-  async function once(sender: Sender, txnId: string, request: unknown, run: (transaction: SendTransaction) => Promise<string>): Promise<string> {
+  /**
+   * Idempotency per device, endpoint and txnId: a retry returns the first event; the same id on
+   * the same endpoint with another body is refused. `endpoint` names the path without the txn id.
+   */
+  async function once(sender: Sender, txnId: string, endpoint: unknown[], body: unknown, run: (transaction: SendTransaction) => Promise<string>): Promise<string> {
     const deviceId = sender.deviceId ?? "";
-    const requestHash = createHash("sha256").update(deps.engine.canonicalJson(request)).digest("base64");
-    const key = JSON.stringify([sender.userId, deviceId, txnId]);
+    const requestHash = createHash("sha256").update(jsonText(body)).digest("base64");
+    const endpointKey = JSON.stringify(endpoint);
+    const key = JSON.stringify([sender.userId, deviceId, endpointKey, txnId]);
+    const stored = () => deps.repo.transaction(sender.userId, deviceId, endpointKey, txnId);
     const pending = inFlight.get(key);
     if (pending) {
       const eventId = await pending;
-      return checkSame(await deps.repo.transaction(sender.userId, deviceId, txnId), requestHash) ?? eventId;
+      return checkSame(await stored(), requestHash) ?? eventId;
     }
     // No lookup first: the stored txn id's unique key refuses a retry, which then reads the first answer.
-    const promise = run({ userId: sender.userId, deviceId, txnId, requestHash })
+    const promise = run({ userId: sender.userId, deviceId, endpoint: endpointKey, txnId, requestHash })
       .catch(async (error) => {
         if (!(error instanceof DuplicateTransactionError)) throw error;
-        return checkSame(await deps.repo.transaction(sender.userId, deviceId, txnId), requestHash)!;
+        return checkSame(await stored(), requestHash)!;
       })
       .finally(() => inFlight.delete(key));
     inFlight.set(key, promise);
@@ -103,11 +111,20 @@ export function createRoomEvents(deps: {
     }
   }
 
+  /** Canonical JSON where it exists; room versions 1-5 allow floats in content, which it refuses. */
+  function jsonText(value: unknown): string {
+    try {
+      return deps.engine.canonicalJson(value);
+    } catch {
+      return JSON.stringify(value);
+    }
+  }
+
   return {
     send(roomId, sender, type, content, txnId) {
       if (NOT_SENDABLE.has(type)) throw new MatrixError(400, "M_INVALID_PARAM", `Use the redact endpoint to send ${type}`);
-      return once(sender, txnId, ["send", roomId, type, content], async (transaction) =>
-        (await appender.append({ roomId, type, sender: sender.userId, content }, { transaction })).eventId,
+      return once(sender, txnId, ["send", roomId, type], content, async (transaction) =>
+        (await appender.append({ roomId, type, sender: sender.userId, content }, { transaction, check: deps.checkRelation?.(roomId, sender.userId, type, content) })).eventId,
       );
     },
 
@@ -118,15 +135,18 @@ export function createRoomEvents(deps: {
       // Setting the same content again is a no-op that answers with the current event (as Synapse does).
       const currentId = head?.state.get(keyOf(type, stateKey));
       const current = currentId ? await cache.one(currentId) : undefined;
-      if (current && current.sender === sender.userId && !current.redactedBy && deps.engine.canonicalJson(current.pdu.content) === deps.engine.canonicalJson(content)) {
+      if (current && current.sender === sender.userId && !current.redactedBy && jsonText(current.pdu.content) === jsonText(content)) {
         return current.eventId;
       }
-      return (await appender.append({ roomId, type, sender: sender.userId, content, stateKey })).eventId;
+      // A guest's own join through PUT /state obeys the same rule as /join.
+      const guestJoin = sender.isGuest && type === "m.room.member" && content.membership === "join";
+      const check = guestJoin ? (h: RoomHead) => checkGuestMayJoin(h, cache) : undefined;
+      return (await appender.append({ roomId, type, sender: sender.userId, content, stateKey }, { check })).eventId;
     },
 
     redact(roomId, sender, eventId, txnId, reason) {
       const content: JsonObject = reason === undefined ? {} : { reason };
-      return once(sender, txnId, ["redact", roomId, eventId, content], async (transaction) => {
+      return once(sender, txnId, ["redact", roomId, eventId], content, async (transaction) => {
         const rules = (await heads.get(roomId))?.rules;
         if (!rules) throw new MatrixError(404, "M_NOT_FOUND", "Unknown room");
         if (rules.redaction_rules_v11) content.redacts = eventId;

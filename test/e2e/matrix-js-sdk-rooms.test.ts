@@ -68,9 +68,9 @@ test("two users live through a room: messages, edits, reactions, threads, redact
   expect((original.unsigned as any)?.["m.relations"]?.["m.replace"]?.event_id).toBe(edit.event_id);
   const root = await alice.fetchRoomEvent(roomId, sent[2]!);
   expect((root.unsigned as any)?.["m.relations"]?.["m.thread"]?.count).toBe(1);
-  const relations = await alice.fetchRelations(roomId, sent[0]!, "m.annotation");
+  const relations = await alice.fetchRelations(roomId, sent[0]!, "m.annotation", null);
   expect(relations.chunk.map((e) => e.content?.["m.relates_to"]?.key)).toEqual(["👍"]);
-  const thread = await alice.fetchRelations(roomId, sent[2]!, "m.thread");
+  const thread = await alice.fetchRelations(roomId, sent[2]!, "m.thread", null);
   expect(thread.chunk.map((e) => e.event_id)).toEqual([reply.event_id]);
 
   // Paginate back to the start: every message exactly once, the redacted one redacted.
@@ -91,6 +91,8 @@ test("two users live through a room: messages, edits, reactions, threads, redact
 
   // Upgrade and follow the tombstone.
   const { replacement_room: newRoomId } = await alice.upgradeRoom(roomId, "12");
+  // The new room keeps the invite-only join rule: Alice invites Bob, as Element offers on upgrade.
+  await alice.invite(newRoomId, bob.getUserId()!);
   const tombstone = await bob.getStateEvent(roomId, "m.room.tombstone", "");
   expect(tombstone.replacement_room).toBe(newRoomId);
   await bob.joinRoom(tombstone.replacement_room, { syncRoom: false });

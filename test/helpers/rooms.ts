@@ -30,6 +30,7 @@ export async function roomsTestServer(overrides: Record<string, string> = {}) {
     signer: ed25519Signer(base.config.server_name, generateSigningKey(nativeEd25519), nativeEd25519),
     defaultRoomVersion: base.config.default_room_version,
     profileOf: (userId) => profilesRepo.get(userId),
+    userDirectory: { enabled: base.config.user_directory.enabled, searchAllUsers: base.config.user_directory.search_all_users },
   });
   const userData = createUserDataServices({
     db: db.db, serverName: base.config.server_name, accounts,

@@ -4,7 +4,6 @@
 // https://spec.matrix.org/v1.19/client-server-api/#getting-events-for-a-room
 import { Type as T } from "@sinclair/typebox";
 import { endpoint } from "../../http/endpoint.ts";
-import { MatrixError } from "../../protocol/matrix-error.ts";
 import type { ClientEventFormatter } from "../../rooms/client-events.ts";
 import type { RoomEvents } from "../../rooms/room-events.ts";
 import { requesterUser } from "./requester-user.ts";
@@ -20,6 +19,7 @@ export const roomEventEndpoints = (deps: { events: RoomEvents; formatter: Client
       method: "PUT",
       paths: versions(path),
       auth: "accessToken",
+      allowGuests: true,
       rateLimit: "rc_message",
       body: Json,
       spec: `${SPEC}#put_matrixclientv3roomsroomidstateeventtypestatekey`,
@@ -53,9 +53,8 @@ export const roomEventEndpoints = (deps: { events: RoomEvents; formatter: Client
       body: Json,
       spec: `${SPEC}#put_matrixclientv3roomsroomidsendeventtypetxnid`,
       handler: async ({ requester, params, body }) => {
+        // Guests may send any event type since v1.2 (guest access module).
         const user = requesterUser(requester);
-        // Guests may send messages only (guest access module).
-        if (user.isGuest && params.eventType !== "m.room.message") throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guests may only send messages");
         return { event_id: await events.send(params.roomId!, user, params.eventType!, body, params.txnId!) };
       },
     }),

@@ -68,7 +68,8 @@ export const roomEndpoints = (deps: { creator: RoomCreator; membership: Membersh
       spec: `${SPEC}#post_matrixclientv3joinroomidoralias`,
       handler: async ({ requester, params, body, searchParams }) => {
         const via = [...searchParams.getAll("via"), ...searchParams.getAll("server_name")];
-        return { room_id: await membership.join(params.roomIdOrAlias!, requesterUser(requester).userId, { reason: body.reason, via }) };
+        const user = requesterUser(requester);
+        return { room_id: await membership.join(params.roomIdOrAlias!, user.userId, { reason: body.reason, via, isGuest: user.isGuest }) };
       },
     }),
     endpoint({
@@ -78,9 +79,10 @@ export const roomEndpoints = (deps: { creator: RoomCreator; membership: Membersh
       allowGuests: true,
       body: Reason,
       spec: `${SPEC}#post_matrixclientv3roomsroomidjoin`,
-      handler: async ({ requester, params, body }) => ({
-        room_id: await membership.join(params.roomId!, requesterUser(requester).userId, { reason: body.reason }),
-      }),
+      handler: async ({ requester, params, body }) => {
+        const user = requesterUser(requester);
+        return { room_id: await membership.join(params.roomId!, user.userId, { reason: body.reason, isGuest: user.isGuest }) };
+      },
     }),
     endpoint({
       method: "POST",

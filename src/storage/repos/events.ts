@@ -70,10 +70,24 @@ export interface EventWrite {
   /** Forward extremities: these are referenced now (removed), and the event becomes one. */
   prevEvents: string[];
   membership?: { userId: string; membership: string };
-  transaction?: { userId: string; deviceId: string; txnId: string; requestHash: string; createdTs: number };
+  transaction?: { userId: string; deviceId: string; endpoint: string; txnId: string; requestHash: string; createdTs: number };
   /** The event this redaction redacts, when it is in the room (marked redacted_by). */
   redacts?: string;
   search?: { key: string; text: string };
+}
+
+/** PostgreSQL text cannot hold NUL: columns copied out of event content drop it (the JSON text keeps it escaped). */
+const noNul = <T>(value: T): T => (typeof value === "string" && value.includes("\u0000") ? (value.replaceAll("\u0000", "") as T) : value);
+
+/** The event row and the summary columns with NUL removed from values that came from content. */
+function sanitize(write: EventWrite): EventWrite {
+  const e = write.event;
+  const event = { ...e, membership: noNul(e.membership), relatesTo: noNul(e.relatesTo), relType: noNul(e.relType) };
+  const stats = write.stats ? Object.fromEntries(Object.entries(write.stats).map(([k, v]) => [k, noNul(v)])) : undefined;
+  const search = write.search ? { key: write.search.key, text: noNul(write.search.text) } : undefined;
+  const currentState = write.currentState?.map((c) => ({ ...c, membership: noNul(c.membership) }));
+  const membership = write.membership ? { ...write.membership, membership: noNul(write.membership.membership) } : undefined;
+  return { ...write, event, stats, search, currentState, membership };
 }
 
 const COLUMNS = `event_id as "eventId", room_id as "roomId", stream_ordering::float8 as "streamOrdering", depth::float8 as depth, type,
@@ -144,12 +158,12 @@ export function createEventsRepo(db: Db) {
           const m = write.membership;
           q.push(tx`insert into room_memberships (event_id, room_id, user_id, sender, membership, stream_ordering)
             values (${e.eventId}, ${e.roomId}, ${m.userId}, ${e.sender}, ${m.membership}, ${e.streamOrdering})`);
-          if (m.membership === "join") q.push(tx`delete from forgotten_rooms where user_id = ${m.userId} and room_id = ${e.roomId}`);
+          if (m.membership === "join" || m.membership === "invite" || m.membership === "knock") q.push(tx`delete from forgotten_rooms where user_id = ${m.userId} and room_id = ${e.roomId}`);
         }
         if (write.transaction) {
           const t = write.transaction;
-          q.push(tx`insert into event_transactions (user_id, device_id, txn_id, request_hash, event_id, created_ts)
-            values (${t.userId}, ${t.deviceId}, ${t.txnId}, ${t.requestHash}, ${e.eventId}, ${t.createdTs})`);
+          q.push(tx`insert into event_transactions (user_id, device_id, endpoint, txn_id, request_hash, event_id, created_ts)
+            values (${t.userId}, ${t.deviceId}, ${t.endpoint}, ${t.txnId}, ${t.requestHash}, ${e.eventId}, ${t.createdTs})`);
         }
         if (write.redacts) {
           q.push(tx`update events set redacted_by = ${e.eventId} where event_id = ${write.redacts} and room_id = ${e.roomId} and redacted_by is null`);
@@ -174,8 +188,8 @@ export function createEventsRepo(db: Db) {
     const e = write.event;
     const t = write.transaction;
     const txn = t
-      ? sql`, t as (insert into event_transactions (user_id, device_id, txn_id, request_hash, event_id, created_ts)
-          values (${t.userId}, ${t.deviceId}, ${t.txnId}, ${t.requestHash}, ${e.eventId}, ${t.createdTs}))`
+      ? sql`, t as (insert into event_transactions (user_id, device_id, endpoint, txn_id, request_hash, event_id, created_ts)
+          values (${t.userId}, ${t.deviceId}, ${t.endpoint}, ${t.txnId}, ${t.requestHash}, ${e.eventId}, ${t.createdTs}))`
       : sql``;
     const search = write.search
       ? sql`, s as (insert into event_search (event_id, room_id, key, vector, stream_ordering, origin_server_ts)
@@ -201,7 +215,8 @@ export function createEventsRepo(db: Db) {
     /** Writes the event and what goes with it atomically; DuplicateTransactionError when the txn id exists. */
     async persist(write: EventWrite): Promise<void> {
       try {
-        await (isSimple(write) ? persistSimple(write) : persistFull(write));
+        const clean = sanitize(write);
+        await (isSimple(clean) ? persistSimple(clean) : persistFull(clean));
       } catch (error) {
         const pgError = error as { code?: string; table_name?: string };
         if (pgError.code === "23505" && pgError.table_name === "event_transactions") {
@@ -296,10 +311,10 @@ export function createEventsRepo(db: Db) {
       return row?.s ?? null;
     },
 
-    async transaction(userId: string, deviceId: string, txnId: string): Promise<{ eventId: string; requestHash: string } | undefined> {
+    async transaction(userId: string, deviceId: string, endpoint: string, txnId: string): Promise<{ eventId: string; requestHash: string } | undefined> {
       const [row] = await sql<{ eventId: string; requestHash: string }[]>`
         select event_id as "eventId", request_hash as "requestHash" from event_transactions
-        where user_id = ${userId} and device_id = ${deviceId} and txn_id = ${txnId}`;
+        where user_id = ${userId} and device_id = ${deviceId} and endpoint = ${endpoint} and txn_id = ${txnId}`;
       return row;
     },
   };

@@ -63,6 +63,8 @@ export const events = pgTable(
     index("events_room_stream").on(t.roomId, t.streamOrdering),
     index("events_room_ts").on(t.roomId, t.originServerTs),
     index("events_relates_to").on(t.relatesTo, t.relType, t.streamOrdering),
+    /** GET /threads: a room's thread replies by root, without reading its other events. */
+    index("events_room_threads").on(t.roomId, t.relatesTo, t.streamOrdering).where(sql`rel_type = 'm.thread'`),
   ],
 );
 
@@ -153,10 +155,12 @@ export const eventTransactions = pgTable(
     /** The device, or "" for tokens without one (application services). */
     deviceId: text("device_id").notNull(),
     txnId: text("txn_id").notNull(),
-    /** SHA-256 of the request path and canonical body: a reuse for another request is refused. */
+    /** The endpoint the id was used on (the path without the txn id): the spec scopes ids to device and endpoint. */
+    endpoint: text("endpoint").notNull(),
+    /** SHA-256 of the request body: a reuse on the same endpoint with another body is refused. */
     requestHash: text("request_hash").notNull(),
     eventId: text("event_id").notNull(),
     createdTs: bigint("created_ts", { mode: "number" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.deviceId, t.txnId] }), index("event_transactions_event").on(t.eventId)],
+  (t) => [primaryKey({ columns: [t.userId, t.deviceId, t.endpoint, t.txnId] }), index("event_transactions_event").on(t.eventId)],
 );
