@@ -37,6 +37,8 @@ CREATE TABLE "events" (
 	"relates_to" text,
 	"rel_type" text,
 	"rejected_reason" text,
+	"sender_device" text,
+	"txn_id" text,
 	"outlier" boolean DEFAULT false NOT NULL
 );
 --> statement-breakpoint
@@ -140,7 +142,6 @@ CREATE TABLE "event_search" (
 );
 --> statement-breakpoint
 CREATE INDEX "current_state_members" ON "current_state" USING btree ("state_key","membership") WHERE type = 'm.room.member';--> statement-breakpoint
-CREATE INDEX "event_transactions_event" ON "event_transactions" USING btree ("event_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "events_stream_ordering" ON "events" USING btree ("stream_ordering");--> statement-breakpoint
 CREATE INDEX "events_room_stream" ON "events" USING btree ("room_id","stream_ordering");--> statement-breakpoint
 CREATE INDEX "events_room_ts" ON "events" USING btree ("room_id","origin_server_ts");--> statement-breakpoint

@@ -37,7 +37,7 @@ export interface ClientEventFormatter {
 export function createClientEventFormatter(deps: {
   engine: Engine;
   cache: EventCache;
-  repo: Pick<EventsRepo, "room" | "transactionIdsOf">;
+  repo: Pick<EventsRepo, "room">;
   now: () => number;
 }): ClientEventFormatter {
   // Promises, so a page of events from a room not seen yet asks for its version once.
@@ -60,8 +60,6 @@ export function createClientEventFormatter(deps: {
         if (e.replacesState) related.add(e.replacesState);
       }
       const byId = new Map((await deps.cache.get([...related])).map((e) => [e.eventId, e]));
-      const own = events.filter((e) => e.sender === viewer.userId && viewer.deviceId !== null).map((e) => e.eventId);
-      const txnIds = own.length > 0 ? await deps.repo.transactionIdsOf(viewer.userId, viewer.deviceId!, own) : new Map<string, string>();
       const bundled = options.aggregations && formatter.aggregations ? await formatter.aggregations(events, viewer) : new Map<string, JsonObject>();
       const now = deps.now();
 
@@ -91,8 +89,8 @@ export function createClientEventFormatter(deps: {
           const prevPdu = previous.redactedBy ? deps.engine.redact(await versionOf(previous.roomId), previous.pdu) : previous.pdu;
           unsigned.prev_content = (prevPdu.content as JsonObject | undefined) ?? {};
         }
-        const txnId = txnIds.get(e.eventId);
-        if (txnId !== undefined) unsigned.transaction_id = txnId;
+        // Only the device that sent it learns the txn id (https://spec.matrix.org/v1.19/client-server-api/#transaction-identifiers).
+        if (e.txnId !== null && e.sender === viewer.userId && e.senderDevice === viewer.deviceId) unsigned.transaction_id = e.txnId;
         const relations = bundled.get(e.eventId);
         // A redacted event keeps its thread and references; an edit no longer applies to it.
         const { "m.replace": _replace, ...kept } = relations ?? {};

@@ -117,6 +117,7 @@ export function createEventAppender(deps: {
         originServerTs: event.origin_server_ts as number, json: JSON.stringify(event), membership,
         stateSnapshot: head?.snapshot ?? null, replacesState: null,
         relatesTo: (relatesTo?.event_id as string | undefined) ?? null, relType: (relatesTo?.rel_type as string | undefined) ?? null,
+        senderDevice: transaction?.deviceId ?? null, txnId: transaction?.txnId ?? null,
       },
       prevEvents: head ? [...head.extremities.keys()].filter((id) => (event.prev_events as unknown[]).some((p) => p === id || (Array.isArray(p) && p[0] === id))) : [],
     };

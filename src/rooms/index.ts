@@ -96,7 +96,7 @@ export async function createRoomServices(options: {
   const { engine, signer } = options;
   const now = options.now ?? Date.now;
   const serverName = signer.serverName;
-  const repo = createEventsRepo(options.db);
+  const repo = createEventsRepo(options.db, { onError: (error) => options.log.warn("analyze failed", { error: String(error) }) });
   const bus = createRoomBus((error) => options.log.error("room event subscriber failed", { error: String(error) }));
   const stateStore = createStateStore(repo);
   const heads = createRoomHeads({ repo, stateStore, roomVersions: engine.roomVersions });

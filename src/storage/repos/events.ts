@@ -4,6 +4,7 @@
 import type { Sql } from "postgres";
 import type { Db } from "../db.ts";
 import { DuplicateTransactionError } from "../errors.ts";
+import { createTableStatistics } from "../table-statistics.ts";
 
 /** An event row as read back. */
 export interface EventRow {
@@ -24,6 +25,9 @@ export interface EventRow {
   relType: string | null;
   rejectedReason: string | null;
   outlier: boolean;
+  /** The sending device and its txn id, for a locally sent event with one (unsigned.transaction_id). */
+  senderDevice: string | null;
+  txnId: string | null;
 }
 
 /** One row of current_state to set (eventId) or delete (null). */
@@ -90,13 +94,15 @@ function sanitize(write: EventWrite): EventWrite {
   return { ...write, event, stats, search, currentState, membership };
 }
 
-const COLUMNS = `event_id as "eventId", room_id as "roomId", stream_ordering::float8 as "streamOrdering", depth::float8 as depth, type,
+/** The columns of an EventRow, for every query that reads events. */
+export const EVENT_COLUMNS = `event_id as "eventId", room_id as "roomId", stream_ordering::float8 as "streamOrdering", depth::float8 as depth, type,
   state_key as "stateKey", sender, origin_server_ts::float8 as "originServerTs", json, membership, state_snapshot::float8 as "stateSnapshot",
   replaces_state as "replacesState", redacted_by as "redactedBy", relates_to as "relatesTo", rel_type as "relType",
-  rejected_reason as "rejectedReason", outlier`;
+  rejected_reason as "rejectedReason", outlier, sender_device as "senderDevice", txn_id as "txnId"`;
 
-export function createEventsRepo(db: Db) {
+export function createEventsRepo(db: Db, options: { onError?: (error: unknown) => void } = {}) {
   const sql = db.$client;
+  const statistics = createTableStatistics(sql, ["events", "event_search", "room_memberships", "current_state"], options.onError ?? (() => {}));
 
   /** Hands out values of a sequence in blocks, so allocating one costs no round trip. */
   function sequence(name: string, block: number) {
@@ -131,9 +137,9 @@ export function createEventsRepo(db: Db) {
           }
         }
         q.push(tx`insert into events (event_id, room_id, stream_ordering, depth, type, state_key, sender, origin_server_ts, json, membership,
-            state_snapshot, replaces_state, relates_to, rel_type)
+            state_snapshot, replaces_state, relates_to, rel_type, sender_device, txn_id)
           values (${e.eventId}, ${e.roomId}, ${e.streamOrdering}, ${e.depth}, ${e.type}, ${e.stateKey}, ${e.sender}, ${e.originServerTs}, ${e.json},
-            ${e.membership}, ${e.stateSnapshot}, ${e.replacesState}, ${e.relatesTo}, ${e.relType})`);
+            ${e.membership}, ${e.stateSnapshot}, ${e.replacesState}, ${e.relatesTo}, ${e.relType}, ${e.senderDevice}, ${e.txnId})`);
         if (write.prevEvents.length > 0) q.push(tx`delete from room_forward_extremities where room_id = ${e.roomId} and event_id in ${tx(write.prevEvents)}`);
         q.push(tx`insert into room_forward_extremities (room_id, event_id) values (${e.roomId}, ${e.eventId})`);
         for (const change of write.currentState ?? []) {
@@ -196,9 +202,9 @@ export function createEventsRepo(db: Db) {
           values (${e.eventId}, ${e.roomId}, ${write.search.key}, to_tsvector('simple', ${write.search.text}), ${e.streamOrdering}, ${e.originServerTs}))`
       : sql``;
     await sql`with e as (insert into events (event_id, room_id, stream_ordering, depth, type, state_key, sender, origin_server_ts, json,
-          membership, state_snapshot, replaces_state, relates_to, rel_type)
+          membership, state_snapshot, replaces_state, relates_to, rel_type, sender_device, txn_id)
         values (${e.eventId}, ${e.roomId}, ${e.streamOrdering}, ${e.depth}, ${e.type}, ${e.stateKey}, ${e.sender}, ${e.originServerTs}, ${e.json},
-          ${e.membership}, ${e.stateSnapshot}, ${e.replacesState}, ${e.relatesTo}, ${e.relType})),
+          ${e.membership}, ${e.stateSnapshot}, ${e.replacesState}, ${e.relatesTo}, ${e.relType}, ${e.senderDevice}, ${e.txnId})),
       d as (delete from room_forward_extremities where room_id = ${e.roomId} and event_id = any(${write.prevEvents}::text[])),
       x as (insert into room_forward_extremities (room_id, event_id) values (${e.roomId}, ${e.eventId}))
       ${txn} ${search}
@@ -217,6 +223,7 @@ export function createEventsRepo(db: Db) {
       try {
         const clean = sanitize(write);
         await (isSimple(clean) ? persistSimple(clean) : persistFull(clean));
+        statistics.wrote();
       } catch (error) {
         const pgError = error as { code?: string; table_name?: string };
         if (pgError.code === "23505" && pgError.table_name === "event_transactions") {
@@ -235,7 +242,7 @@ export function createEventsRepo(db: Db) {
 
     async events(ids: readonly string[]): Promise<EventRow[]> {
       if (ids.length === 0) return [];
-      return sql.unsafe<EventRow[]>(`select ${COLUMNS} from events where event_id = any($1)`, [ids as string[]]);
+      return sql.unsafe<EventRow[]>(`select ${EVENT_COLUMNS} from events where event_id = any($1)`, [ids as string[]]);
     },
 
     async forwardExtremities(roomId: string): Promise<{ eventId: string; depth: number }[]> {
@@ -273,13 +280,6 @@ export function createEventsRepo(db: Db) {
       return sql<{ snapshotId: number; type: string; stateKey: string; eventId: string | null }[]>`
         select snapshot_id::float8 as "snapshotId", type, state_key as "stateKey", event_id as "eventId"
         from state_snapshot_entries where snapshot_id in ${sql(ids as number[])}`;
-    },
-
-    /** event id -> txn id, for events sent from that device. */
-    async transactionIdsOf(userId: string, deviceId: string, eventIds: readonly string[]): Promise<Map<string, string>> {
-      const rows = await sql<{ eventId: string; txnId: string }[]>`select event_id as "eventId", txn_id as "txnId" from event_transactions
-        where event_id in ${sql(eventIds as string[])} and user_id = ${userId} and device_id = ${deviceId}`;
-      return new Map(rows.map((r) => [r.eventId, r.txnId]));
     },
 
     /** Rooms where the user's current membership is one of `memberships`. */

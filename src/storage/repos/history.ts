@@ -2,13 +2,9 @@
 // position, events by timestamp, joined members' profiles. No Matrix rules here: src/rooms/history.ts
 // and src/rooms/members.ts decide what a user may see.
 import type { Db } from "../db.ts";
-import type { EventRow } from "./events.ts";
+import { EVENT_COLUMNS, type EventRow } from "./events.ts";
 
-// The EventRow columns (kept in step with ./events.ts, whose list is private to it).
-const COLUMNS = `event_id as "eventId", room_id as "roomId", stream_ordering::float8 as "streamOrdering", depth::float8 as depth, type,
-  state_key as "stateKey", sender, origin_server_ts::float8 as "originServerTs", json, membership, state_snapshot::float8 as "stateSnapshot",
-  replaces_state as "replacesState", redacted_by as "redactedBy", relates_to as "relatesTo", rel_type as "relType",
-  rejected_reason as "rejectedReason", outlier`;
+const COLUMNS = EVENT_COLUMNS;
 
 /** Events of the timeline: outliers and rejected events are never served. */
 const TIMELINE = `not outlier and rejected_reason is null`;

@@ -55,6 +55,9 @@ export const events = pgTable(
     relType: text("rel_type"),
     /** Why the event was rejected by the auth rules, or null. Rejected events are never served. */
     rejectedReason: text("rejected_reason"),
+    /** For an event this server's user sent with a txn id: the device and the id (unsigned.transaction_id). */
+    senderDevice: text("sender_device"),
+    txnId: text("txn_id"),
     /** An event without state (fetched as an auth event or by id), not part of the timeline. */
     outlier: boolean("outlier").notNull().default(false),
   },
@@ -162,5 +165,5 @@ export const eventTransactions = pgTable(
     eventId: text("event_id").notNull(),
     createdTs: bigint("created_ts", { mode: "number" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.deviceId, t.endpoint, t.txnId] }), index("event_transactions_event").on(t.eventId)],
+  (t) => [primaryKey({ columns: [t.userId, t.deviceId, t.endpoint, t.txnId] })],
 );
