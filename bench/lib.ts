@@ -97,6 +97,22 @@ export function memoryReport(started: Started) {
   };
 }
 
+/** CPU time (user + system) a process has used so far, in milliseconds. */
+export function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU milliseconds used so far by Myelin and by its PostgreSQL processes. */
+export function cpuReport(started: Started): { myelinMs: number; postgresMs: number } {
+  return { myelinMs: cpuMsOf(started.pid), postgresMs: postgresPids(started.dataDirectory).reduce((sum, pid) => sum + cpuMsOf(pid), 0) };
+}
+
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 export interface LoadResult {

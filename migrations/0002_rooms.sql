@@ -145,7 +145,7 @@ CREATE INDEX "current_state_members" ON "current_state" USING btree ("state_key"
 CREATE UNIQUE INDEX "events_stream_ordering" ON "events" USING btree ("stream_ordering");--> statement-breakpoint
 CREATE INDEX "events_room_stream" ON "events" USING btree ("room_id","stream_ordering");--> statement-breakpoint
 CREATE INDEX "events_room_ts" ON "events" USING btree ("room_id","origin_server_ts");--> statement-breakpoint
-CREATE INDEX "events_relates_to" ON "events" USING btree ("relates_to","rel_type","stream_ordering");--> statement-breakpoint
+CREATE INDEX "events_relates_to" ON "events" USING btree ("relates_to","rel_type","stream_ordering") WHERE relates_to is not null;--> statement-breakpoint
 CREATE INDEX "events_room_threads" ON "events" USING btree ("room_id","relates_to","stream_ordering") WHERE rel_type = 'm.thread';--> statement-breakpoint
 CREATE INDEX "room_memberships_user" ON "room_memberships" USING btree ("user_id","room_id","stream_ordering");--> statement-breakpoint
 CREATE INDEX "room_memberships_room" ON "room_memberships" USING btree ("room_id","stream_ordering");--> statement-breakpoint

@@ -65,7 +65,8 @@ export const events = pgTable(
     uniqueIndex("events_stream_ordering").on(t.streamOrdering),
     index("events_room_stream").on(t.roomId, t.streamOrdering),
     index("events_room_ts").on(t.roomId, t.originServerTs),
-    index("events_relates_to").on(t.relatesTo, t.relType, t.streamOrdering),
+    // Partial: most events relate to nothing, and a NULL entry would cost every message an index insert.
+    index("events_relates_to").on(t.relatesTo, t.relType, t.streamOrdering).where(sql`relates_to is not null`),
     /** GET /threads: a room's thread replies by root, without reading its other events. */
     index("events_room_threads").on(t.roomId, t.relatesTo, t.streamOrdering).where(sql`rel_type = 'm.thread'`),
   ],
