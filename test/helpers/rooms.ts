@@ -11,7 +11,7 @@ import { createRoomEphemeralServices } from "../../src/rooms/ephemeral.ts";
 import { createProfilesRepo } from "../../src/storage/repos/profiles.ts";
 import { createTestDatabase } from "./db.ts";
 import { testServices } from "./services.ts";
-import type { Response, Session } from "./user-data.ts";
+import { jsonCaller, type Response, type Session } from "./user-data.ts";
 
 export type { Response, Session } from "./user-data.ts";
 
@@ -44,14 +44,7 @@ export async function roomsTestServer(overrides: Record<string, string> = {}) {
   const services = { ...base, accounts, userData, rooms, ephemeral, roomVersions: loaded.roomVersions };
   const app = createApp(services, ["client"]);
 
-  async function call(method: string, path: string, options: { body?: unknown; token?: string; rawBody?: string } = {}): Promise<Response> {
-    const headers: Record<string, string> = {};
-    if (options.body !== undefined || options.rawBody !== undefined) headers["Content-Type"] = "application/json";
-    if (options.token) headers.Authorization = `Bearer ${options.token}`;
-    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }), "127.0.0.1");
-    return { status: response.status, body: await response.json().catch(() => null) };
-  }
+  const call = jsonCaller(app);
   /** Like call, but throws unless the status is 200. */
   async function ok(method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<any> {
     const res = await call(method, path, options);

@@ -1,6 +1,7 @@
 // An app with account and user-data services (profiles, account data, filters, devices, account
 // management, capabilities) over a fresh test database, plus register/login helpers.
 import { createApp } from "../../src/app.ts";
+import type { HttpApp } from "../../src/http/router.ts";
 import { createAccountServices } from "../../src/auth/accounts.ts";
 import { createUserDataServices, type UserDataServices } from "../../src/auth/user-data.ts";
 import type { MemberProfile } from "../../src/auth/profiles.ts";
@@ -42,14 +43,7 @@ export async function userDataTestServer(overrides: Record<string, string> = {})
   const roomVersions = (await (engine ??= loadEngine())).roomVersions;
   const app = createApp({ ...base, accounts, userData, roomVersions }, ["client"]);
 
-  async function call(method: string, path: string, options: { body?: unknown; token?: string; rawBody?: string } = {}): Promise<Response> {
-    const headers: Record<string, string> = {};
-    if (options.body !== undefined || options.rawBody !== undefined) headers["Content-Type"] = "application/json";
-    if (options.token) headers.Authorization = `Bearer ${options.token}`;
-    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }), "127.0.0.1");
-    return { status: response.status, body: await response.json().catch(() => null) };
-  }
+  const call = jsonCaller(app);
 
   const session = (body: { user_id: string; device_id: string; access_token: string }): Session => ({
     userId: body.user_id,
@@ -79,6 +73,20 @@ export async function userDataTestServer(overrides: Record<string, string> = {})
       await accounts.lastSeen.stop();
       await db.close();
     },
+  };
+}
+
+export type JsonCall = (method: string, path: string, options?: { body?: unknown; token?: string; rawBody?: string }) => Promise<Response>;
+
+/** Sends JSON (or a raw body) with an optional access token through app.handle, from 127.0.0.1. */
+export function jsonCaller(app: Pick<HttpApp, "handle">): JsonCall {
+  return async (method, path, options = {}) => {
+    const headers: Record<string, string> = {};
+    if (options.body !== undefined || options.rawBody !== undefined) headers["Content-Type"] = "application/json";
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const response = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }), "127.0.0.1");
+    return { status: response.status, body: await response.json().catch(() => null) };
   };
 }
 

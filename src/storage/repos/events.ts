@@ -38,8 +38,8 @@ export interface CurrentStateChange {
   membership: string | null;
 }
 
-/** Columns of room_stats a state change sets (undefined: unchanged). */
-export type RoomStatsChange = Partial<{
+/** The summary columns of room_stats that state events set. */
+export interface RoomStatsColumns {
   name: string | null;
   topic: string | null;
   avatarUrl: string | null;
@@ -49,10 +49,10 @@ export type RoomStatsChange = Partial<{
   guestAccess: string | null;
   roomType: string | null;
   encryption: string | null;
-  /** Added to joined_members / invited_members. */
-  joinedDelta: number;
-  invitedDelta: number;
-}>;
+}
+
+/** What a state change sets in room_stats (absent: unchanged); the deltas add to the member counts. */
+export type RoomStatsChange = Partial<RoomStatsColumns> & { joinedDelta?: number; invitedDelta?: number };
 
 /** A state snapshot to insert with the event (ids are allocated by the caller). */
 export interface NewSnapshot {

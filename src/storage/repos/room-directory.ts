@@ -1,19 +1,11 @@
 // Room aliases, the public-directory flag (schema/room-directory.ts, rooms.is_public) and the
 // room summaries the directory and the space hierarchy list (room_stats).
 import type { Db } from "../db.ts";
+import type { RoomStatsColumns } from "./events.ts";
 
 /** A room's summary as room_stats keeps it. */
-export interface RoomSummaryRow {
+export interface RoomSummaryRow extends RoomStatsColumns {
   roomId: string;
-  name: string | null;
-  topic: string | null;
-  avatarUrl: string | null;
-  canonicalAlias: string | null;
-  joinRule: string | null;
-  historyVisibility: string | null;
-  guestAccess: string | null;
-  roomType: string | null;
-  encryption: string | null;
   joinedMembers: number;
 }
 
