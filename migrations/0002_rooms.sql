@@ -1,5 +1,7 @@
 CREATE SEQUENCE "public"."event_stream_ordering" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
 CREATE SEQUENCE "public"."receipts_stream_position" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+CREATE SEQUENCE "public"."presence_stream_position" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+CREATE SEQUENCE "public"."push_rules_stream_position" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
 CREATE TABLE "current_state" (
 	"room_id" text NOT NULL,
 	"type" text NOT NULL,
@@ -141,6 +143,51 @@ CREATE TABLE "event_search" (
 	"origin_server_ts" bigint NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "presence" (
+	"user_id" text PRIMARY KEY NOT NULL,
+	"state" text NOT NULL,
+	"status_msg" text,
+	"last_active_ts" bigint NOT NULL,
+	"currently_active" boolean NOT NULL,
+	"stream_position" bigint DEFAULT nextval('presence_stream_position') NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "event_push_actions" (
+	"user_id" text NOT NULL,
+	"room_id" text NOT NULL,
+	"event_id" text NOT NULL,
+	"stream_ordering" bigint NOT NULL,
+	"thread_id" text NOT NULL,
+	"highlight" boolean NOT NULL,
+	"actions" jsonb NOT NULL,
+	"ts" bigint NOT NULL,
+	CONSTRAINT "event_push_actions_user_id_room_id_stream_ordering_pk" PRIMARY KEY("user_id","room_id","stream_ordering")
+);
+--> statement-breakpoint
+CREATE TABLE "push_rules" (
+	"user_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"rule_id" text NOT NULL,
+	"priority" integer NOT NULL,
+	"rule" jsonb NOT NULL,
+	CONSTRAINT "push_rules_user_id_kind_rule_id_pk" PRIMARY KEY("user_id","kind","rule_id")
+);
+--> statement-breakpoint
+CREATE TABLE "push_rules_positions" (
+	"user_id" text PRIMARY KEY NOT NULL,
+	"stream_position" bigint DEFAULT nextval('push_rules_stream_position') NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "sent_read_markers" (
+	"user_id" text NOT NULL,
+	"room_id" text NOT NULL,
+	"thread_id" text NOT NULL,
+	"stream_ordering" bigint NOT NULL,
+	CONSTRAINT "sent_read_markers_user_id_room_id_thread_id_pk" PRIMARY KEY("user_id","room_id","thread_id")
+);
+--> statement-breakpoint
+ALTER TABLE "push_rules" ADD CONSTRAINT "push_rules_user_id_users_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("user_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "push_rules_positions" ADD CONSTRAINT "push_rules_positions_user_id_users_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("user_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "current_state_members" ON "current_state" USING btree ("state_key","membership") WHERE type = 'm.room.member';--> statement-breakpoint
 CREATE UNIQUE INDEX "events_stream_ordering" ON "events" USING btree ("stream_ordering");--> statement-breakpoint
 CREATE INDEX "events_room_stream" ON "events" USING btree ("room_id","stream_ordering");--> statement-breakpoint
@@ -153,4 +200,6 @@ CREATE INDEX "state_snapshots_room" ON "state_snapshots" USING btree ("room_id")
 CREATE INDEX "room_aliases_room" ON "room_aliases" USING btree ("room_id");--> statement-breakpoint
 CREATE INDEX "receipts_stream" ON "receipts" USING btree ("stream_position");--> statement-breakpoint
 CREATE INDEX "event_search_vector" ON "event_search" USING gin ("vector");--> statement-breakpoint
-CREATE INDEX "event_search_room" ON "event_search" USING btree ("room_id","stream_ordering");
+CREATE INDEX "event_search_room" ON "event_search" USING btree ("room_id","stream_ordering");--> statement-breakpoint
+CREATE INDEX "presence_stream" ON "presence" USING btree ("stream_position");--> statement-breakpoint
+CREATE INDEX "presence_not_offline" ON "presence" USING btree ("user_id") WHERE state <> 'offline';

@@ -20,6 +20,13 @@ import { roomHistoryEndpoints } from "./api/client/room-history.ts";
 import type { RoomServices } from "./rooms/index.ts";
 import type { RoomEphemeralServices } from "./rooms/ephemeral.ts";
 import { typingEndpoints } from "./api/client/typing.ts";
+import { pushRuleEndpoints } from "./api/client/pushrules.ts";
+import { notificationEndpoints } from "./api/client/notifications.ts";
+import type { PushServices } from "./push/index.ts";
+import { presenceEndpoints } from "./api/client/presence.ts";
+import type { PresenceServices } from "./sync/presence.ts";
+import { syncEndpoints } from "./api/client/sync.ts";
+import type { SyncServices } from "./sync/index.ts";
 import { receiptEndpoints } from "./api/client/receipts.ts";
 import { readMarkerEndpoints } from "./api/client/read-markers.ts";
 import { tagEndpoints } from "./api/client/tags.ts";
@@ -53,6 +60,12 @@ export interface AppServices {
   rooms?: RoomServices;
   /** Typing, receipts, read markers, tags, reports (needs `accounts`). */
   ephemeral?: RoomEphemeralServices;
+  /** Push rules, GET /notifications (needs `accounts`). */
+  push?: PushServices;
+  /** GET/PUT /presence/{userId}/status (needs `accounts`). */
+  presence?: PresenceServices;
+  /** GET /sync (needs `accounts`). */
+  sync?: SyncServices;
   /** Myelin's own version, reported to peers. */
   version: string;
 }
@@ -85,6 +98,9 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
           : []),
         ...(services.accounts && services.rooms ? roomServiceEndpoints(services.rooms) : []),
         ...(services.accounts && services.ephemeral ? ephemeralEndpoints(services.ephemeral) : []),
+        ...(services.accounts && services.push ? [...pushRuleEndpoints(services.push.rules), ...notificationEndpoints(services.push.notifications)] : []),
+        ...(services.accounts && services.presence ? presenceEndpoints(services.presence) : []),
+        ...(services.accounts && services.sync ? syncEndpoints(services.sync.sync) : []),
       ];
     case "federation":
       return [...federationVersionEndpoints(services.version), ...serverKeyEndpoints(services.serverKeys)];

@@ -12,6 +12,9 @@ import type { Config } from "./config/verify.ts";
 import { ed25519Signer, loadEngine } from "./engine/index.ts";
 import { createRoomServices, roomEventInfo } from "./rooms/index.ts";
 import { createRoomEphemeralServices, type RoomEphemeralServices } from "./rooms/ephemeral.ts";
+import { createPushServices, type PushServices } from "./push/index.ts";
+import { createPresenceServices, type PresenceServices } from "./sync/presence.ts";
+import { createSyncNotifier, createSyncServices, type SyncServices } from "./sync/index.ts";
 import { createProfilesRepo } from "./storage/repos/profiles.ts";
 import { RateLimiter } from "./http/rate-limit.ts";
 import type { Logger } from "./log/logger.ts";
@@ -89,6 +92,9 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
   const servers: Server<undefined>[] = [];
   let accounts: AccountServices | undefined;
   let ephemeral: RoomEphemeralServices | undefined;
+  let push: PushServices | undefined;
+  let presence: PresenceServices | undefined;
+  let sync: SyncServices | undefined;
   try {
     const engine = await loadEngine();
     const { key, created } = loadOrCreateSigningKey(config.signing_key_path, nativeEd25519);
@@ -102,16 +108,33 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
       profileOf: (userId) => profilesRepo.get(userId),
       userDirectory: { enabled: config.user_directory.enabled, searchAllUsers: config.user_directory.search_all_users },
     });
+    // Built before the services whose changes wake long-polling syncs (their hooks).
+    const notifier = createSyncNotifier(rooms);
     const userData = createUserDataServices({
       db: db.db, serverName: config.server_name, accounts,
       // Hooks for sync and E2EE (wake-ups, device lists) go here too.
-      hooks: { memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId) },
+      hooks: {
+        memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId),
+        accountDataChanged: notifier.accountDataChanged,
+      },
     });
+    const pushServices = await createPushServices({ db: db.db, engine, rooms, serverName: config.server_name, log });
+    push = pushServices;
     ephemeral = createRoomEphemeralServices({
       db: db.db, rooms: rooms.reader, accountData: userData.accountData, serverName: config.server_name, bus: rooms.bus,
       userExists: async (userId) => (await accounts!.repo.getUser(userId)) !== undefined,
       events: roomEventInfo(rooms),
+      hooks: {
+        typingChanged: notifier.typingChanged,
+        // A moved receipt wakes the user's syncs and clears their notification counts.
+        receiptsChanged: (roomId, position) => (notifier.receiptsChanged(roomId, position), pushServices.unreadCounts.receiptsChanged(roomId, position)),
+      },
     });
+    presence = await createPresenceServices({
+      db: db.db, config: config.presence, serverName: config.server_name, log, bus: rooms.bus,
+      userExists: async (userId) => (await accounts!.repo.getUser(userId)) !== undefined,
+    });
+    sync = await createSyncServices({ db: db.db, notifier, rooms, ephemeral, filters: userData.filters, presence, unreadCounts: push.unreadCounts, pushRules: push.pushRulesSource });
     const services: AppServices = {
       config,
       log,
@@ -121,6 +144,9 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
       userData,
       rooms,
       ephemeral,
+      presence,
+      sync,
+      push,
       roomVersions: engine.roomVersions,
       serverKeys: createServerKeys({
         serverName: config.server_name,
@@ -152,6 +178,8 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
   } catch (error) {
     for (const server of servers) server.stop(true);
     ephemeral?.typing.close();
+    await push?.close().catch(() => {});
+    await presence?.stop().catch(() => {});
     await accounts?.lastSeen.stop();
     await db.close().catch(() => {});
     lock.release();
@@ -165,8 +193,12 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
     urls,
     stop: () =>
       (stopping ??= (async () => {
+        // Long-polling syncs answer now instead of holding the shutdown for their timeout.
+        sync?.notifier.close();
         await Promise.all(servers.map((server) => server.stop(false)));
         ephemeral?.typing.close();
+        await push?.close();
+        await presence?.stop();
         await accounts?.lastSeen.stop();
         await db.close();
         lock.release();

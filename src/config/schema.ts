@@ -147,6 +147,20 @@ export const ConfigSchema = T.Object(
       },
       { ...strict, default: {}, description: "The user directory (POST /user_directory/search)." },
     ),
+    presence: T.Object(
+      {
+        enabled: T.Union([T.Boolean(), T.Literal("untracked")], {
+          default: true,
+          hint: "true, false or untracked",
+          description: "false: no presence in sync, GET /presence answers offline and PUT is accepted and ignored. untracked: presence is served but clients' updates are ignored.",
+        }),
+        include_offline_users_on_sync: T.Boolean({ default: false, description: "Include offline users in the presence of initial and full_state syncs." }),
+        last_active_granularity: Duration({ default: "1m", description: "How long after a user's last activity they are still shown as currently_active." }),
+        sync_online_timeout: Duration({ default: "30s", description: "How long after a client's last sync request (or activity) its user turns offline." }),
+        idle_timeout: Duration({ default: "5m", description: "How long after a user's last activity an online user turns unavailable. Must be greater than last_active_granularity." }),
+      },
+      { ...strict, default: {}, description: "Presence (online, unavailable, offline) shared with users in the same rooms." },
+    ),
     log_level: T.Union([T.Literal("debug"), T.Literal("info"), T.Literal("warn"), T.Literal("error")], {
       default: "info",
       description: "Least severe log level written (one JSON object per line on stderr).",

@@ -106,14 +106,13 @@ export function createEventAppender(deps: {
       if (!result.allowed) throw new MatrixError(403, "M_FORBIDDEN", result.reason);
     }
 
-    const streamOrdering = await deps.repo.nextStreamOrdering();
     const depth = event.depth as number;
     const relates = content["m.relates_to"] as JsonObject | undefined;
     const relatesTo = relates && typeof relates.event_id === "string" && typeof relates.rel_type === "string" ? relates : undefined;
     const membership = type === "m.room.member" && typeof content.membership === "string" ? content.membership : null;
     const write: EventWrite = {
       event: {
-        eventId, roomId, streamOrdering, depth, type, stateKey, sender: event.sender as string,
+        eventId, roomId, streamOrdering: 0, depth, type, stateKey, sender: event.sender as string,
         originServerTs: event.origin_server_ts as number, json: JSON.stringify(event), membership,
         stateSnapshot: head?.snapshot ?? null, replacesState: null,
         relatesTo: (relatesTo?.event_id as string | undefined) ?? null, relType: (relatesTo?.rel_type as string | undefined) ?? null,
@@ -149,7 +148,11 @@ export function createEventAppender(deps: {
     const search = searchText(type, content);
     if (search) write.search = search;
 
-    const done = deps.stream.begin(streamOrdering);
+    // The position is taken only now, with nothing awaited before it is marked in flight: one
+    // taken before the awaits above could be passed by a later one that commits first, and
+    // readers of the stream (sync) would skip it for good.
+    write.event.streamOrdering = await deps.repo.nextStreamOrdering();
+    const done = deps.stream.begin(write.event.streamOrdering);
     try {
       await deps.repo.persist(write);
     } finally {

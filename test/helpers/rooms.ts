@@ -8,6 +8,9 @@ import { ed25519Signer, loadEngine, type Engine } from "../../src/engine/index.t
 import { nativeEd25519 } from "../../src/protocol/ed25519.ts";
 import { createRoomServices, roomEventInfo } from "../../src/rooms/index.ts";
 import { createRoomEphemeralServices } from "../../src/rooms/ephemeral.ts";
+import { createPushServices } from "../../src/push/index.ts";
+import { createPresenceServices } from "../../src/sync/presence.ts";
+import { createSyncNotifier, createSyncServices } from "../../src/sync/index.ts";
 import { createProfilesRepo } from "../../src/storage/repos/profiles.ts";
 import { createTestDatabase } from "./db.ts";
 import { testServices } from "./services.ts";
@@ -32,16 +35,31 @@ export async function roomsTestServer(overrides: Record<string, string> = {}) {
     profileOf: (userId) => profilesRepo.get(userId),
     userDirectory: { enabled: base.config.user_directory.enabled, searchAllUsers: base.config.user_directory.search_all_users },
   });
+  const notifier = createSyncNotifier(rooms);
   const userData = createUserDataServices({
     db: db.db, serverName: base.config.server_name, accounts,
-    hooks: { memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId) },
+    hooks: {
+      memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId),
+      accountDataChanged: notifier.accountDataChanged,
+    },
   });
+  const push = await createPushServices({ db: db.db, engine: loaded, rooms, serverName: base.config.server_name, log: base.log, now });
   const ephemeral = createRoomEphemeralServices({
     db: db.db, rooms: rooms.reader, accountData: userData.accountData, serverName: base.config.server_name, bus: rooms.bus, now,
     userExists: async (userId) => (await accounts.repo.getUser(userId)) !== undefined,
     events: roomEventInfo(rooms),
+    hooks: {
+      typingChanged: notifier.typingChanged,
+      receiptsChanged: (roomId, position) => (notifier.receiptsChanged(roomId, position), push.unreadCounts.receiptsChanged(roomId, position)),
+    },
   });
-  const services = { ...base, accounts, userData, rooms, ephemeral, roomVersions: loaded.roomVersions };
+  // Presence timeouts: tests move clock.offset and call presence.checkTimeouts().
+  const presence = await createPresenceServices({
+    db: db.db, config: base.config.presence, serverName: base.config.server_name, log: base.log, bus: rooms.bus, now,
+    userExists: async (userId) => (await accounts.repo.getUser(userId)) !== undefined,
+  });
+  const sync = await createSyncServices({ db: db.db, notifier, rooms, ephemeral, filters: userData.filters, presence, now, unreadCounts: push.unreadCounts, pushRules: push.pushRulesSource });
+  const services = { ...base, accounts, userData, rooms, ephemeral, presence, push, sync, roomVersions: loaded.roomVersions };
   const app = createApp(services, ["client"]);
 
   const call = jsonCaller(app);
@@ -56,7 +74,7 @@ export async function roomsTestServer(overrides: Record<string, string> = {}) {
   const v3 = "/_matrix/client/v3";
 
   return {
-    app, db, accounts, userData, rooms, services, call, ok, clock, engine: loaded,
+    app, db, accounts, userData, rooms, ephemeral, syncServices: sync, services, call, ok, clock, engine: loaded,
     config: base.config,
     async register(localpart: string, password = "correct horse"): Promise<Session> {
       const body = await ok("POST", `${v3}/register`, { body: { username: localpart, password, auth: { type: "m.login.dummy" } } });
@@ -89,8 +107,16 @@ export async function roomsTestServer(overrides: Record<string, string> = {}) {
     getState(user: Session, roomId: string, type: string, stateKey = ""): Promise<Response> {
       return call("GET", `${v3}/rooms/${enc(roomId)}/state/${enc(type)}/${enc(stateKey)}`, { token: user.token });
     },
+    /** GET /sync as `user` with these query parameters (objects are sent as JSON, e.g. an inline filter). */
+    async sync(user: Session, params: Record<string, unknown> = {}): Promise<Response> {
+      const query = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+      return call("GET", `${v3}/sync?${query}`, { token: user.token });
+    },
     async close() {
+      sync.notifier.close();
       ephemeral.typing.close();
+      await push.close();
+      await presence.stop();
       await accounts.lastSeen.stop();
       await db.close();
     },

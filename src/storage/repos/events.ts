@@ -108,15 +108,19 @@ export function createEventsRepo(db: Db, options: { onError?: (error: unknown) =
   function sequence(name: string, block: number) {
     let next = 0;
     let end = 0;
+    // One refill at a time: two in parallel could hand out a later block before an earlier one,
+    // and positions would stop growing in the order they are handed out (sync relies on it).
+    let refilling: Promise<void> | null = null;
+    const refill = async () => {
+      const rows = await sql.unsafe<{ v: string }[]>(`select nextval('${name}') as v from generate_series(1, ${block})`);
+      const values = rows.map((r) => Number(r.v)).sort((a, b) => a - b);
+      next = values[0]!;
+      end = values[values.length - 1]! + 1;
+      // A concurrent caller may have taken values in between: only a contiguous run is used.
+      for (let i = 1; i < values.length; i++) if (values[i] !== values[i - 1]! + 1) end = values[i - 1]! + 1;
+    };
     return async (): Promise<number> => {
-      if (next >= end) {
-        const rows = await sql.unsafe<{ v: string }[]>(`select nextval('${name}') as v from generate_series(1, ${block})`);
-        const values = rows.map((r) => Number(r.v)).sort((a, b) => a - b);
-        next = values[0]!;
-        end = values[values.length - 1]! + 1;
-        // A concurrent caller may have taken values in between: only a contiguous run is used.
-        for (let i = 1; i < values.length; i++) if (values[i] !== values[i - 1]! + 1) end = values[i - 1]! + 1;
-      }
+      while (next >= end) await (refilling ??= refill().finally(() => (refilling = null)));
       return next++;
     };
   }

@@ -11,3 +11,5 @@ export * from "./room-directory.ts";
 export * from "./receipts.ts";
 export * from "./reports.ts";
 export * from "./search.ts";
+export * from "./presence.ts";
+export * from "./push.ts";

@@ -1,0 +1,83 @@
+// matrix-js-sdk syncing against a real `myelin serve` (src/main.ts wiring included): an invite
+// arrives by sync, the join, messages, typing and read receipts show on the other client.
+// https://spec.matrix.org/v1.19/client-server-api/#syncing
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { ClientEvent, createClient, RoomEvent, RoomMemberEvent, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
+import { logger } from "matrix-js-sdk/lib/logger.js";
+import { listenerEnv, type RunningProcess, spawnMyelin, tempFolder } from "../helpers/process.ts";
+
+const dir = tempFolder();
+let server: RunningProcess;
+let baseUrl: string;
+const clients: MatrixClient[] = [];
+
+beforeAll(async () => {
+  (logger as unknown as { setLevel(level: string): void }).setLevel("silent");
+  server = spawnMyelin(["serve"], {
+    MYELIN_DATA_DIRECTORY: dir,
+    MYELIN_SERVER_NAME: "sdk-sync.test",
+    MYELIN_LISTENERS: listenerEnv(["client"]),
+    MYELIN_ENABLE_REGISTRATION: "true",
+    MYELIN_RC_EXEMPT_LOOPBACK: "true",
+  });
+  [baseUrl] = (await server.urls()) as [string];
+});
+
+afterAll(async () => {
+  for (const client of clients) client.stopClient();
+  if (server) expect(await server.stop()).toBe(0);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function syncingClient(username: string): Promise<MatrixClient> {
+  const anonymous = createClient({ baseUrl });
+  const r = await anonymous.registerRequest({ username, password: "correct horse battery", auth: { type: "m.login.dummy" } });
+  const client = createClient({ baseUrl, userId: r.user_id, accessToken: r.access_token!, deviceId: r.device_id });
+  clients.push(client);
+  const prepared = new Promise<void>((resolve) => client.on(ClientEvent.Sync, (state) => state === "PREPARED" && resolve()));
+  await client.startClient({ initialSyncLimit: 10, lazyLoadMembers: true });
+  await prepared;
+  return client;
+}
+
+/** Resolves when `check` holds, re-checked on every sync of the client. */
+function until(client: MatrixClient, check: () => boolean, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000);
+    const test = () => {
+      if (!check()) return;
+      clearTimeout(timer);
+      client.off(ClientEvent.Sync, test);
+      resolve();
+    };
+    client.on(ClientEvent.Sync, test);
+    test();
+  });
+}
+
+test("invite, join, messages, typing and receipts through sync", async () => {
+  const [alice, bob] = [await syncingClient("alice"), await syncingClient("bob")];
+  const { room_id: roomId } = await alice.createRoom({ name: "Synced" });
+  await alice.invite(roomId, bob.getUserId()!);
+  await until(bob, () => bob.getRoom(roomId)?.getMyMembership() === "invite", "the invite");
+  expect(bob.getRoom(roomId)!.name).toBe("Synced");
+  await bob.joinRoom(roomId);
+  await until(alice, () => alice.getRoom(roomId)?.getMember(bob.getUserId()!)?.membership === "join", "bob's join");
+
+  const bodies = (room: Room | null) => (room?.getLiveTimeline().getEvents() ?? []).filter((e: MatrixEvent) => e.getType() === "m.room.message").map((e) => e.getContent().body);
+  for (let i = 0; i < 5; i++) await alice.sendTextMessage(roomId, `hello ${i}`);
+  await until(bob, () => bodies(bob.getRoom(roomId)).length === 5, "alice's messages");
+  expect(bodies(bob.getRoom(roomId))).toEqual(["hello 0", "hello 1", "hello 2", "hello 3", "hello 4"]);
+  expect(bob.getRoom(roomId)!.getJoinedMemberCount()).toBe(2);
+
+  const typing = new Promise<void>((resolve) => bob.on(RoomMemberEvent.Typing, (_e, member) => member.userId === alice.getUserId() && member.typing && resolve()));
+  await alice.sendTyping(roomId, true, 10_000);
+  await typing;
+
+  const last = bob.getRoom(roomId)!.getLiveTimeline().getEvents().at(-1)!;
+  const receipt = new Promise<void>((resolve) => alice.on(RoomEvent.Receipt, () => resolve()));
+  await bob.sendReadReceipt(last);
+  await receipt;
+  await until(alice, () => alice.getRoom(roomId)!.getEventReadUpTo(bob.getUserId()!) === last.getId(), "bob's receipt");
+});
