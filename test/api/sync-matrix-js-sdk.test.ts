@@ -1,9 +1,10 @@
 // matrix-js-sdk syncing against a real `myelin serve` (src/main.ts wiring included): an invite
-// arrives by sync, the join, messages, typing and read receipts show on the other client.
+// arrives by sync, the join, messages, members, typing, read receipts and unread counts (cleared by a
+// receipt, highlights for mentions) show on the other client.
 // https://spec.matrix.org/v1.19/client-server-api/#syncing
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { ClientEvent, createClient, RoomEvent, RoomMemberEvent, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
+import { ClientEvent, createClient, NotificationCountType, RoomEvent, RoomMemberEvent, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
 import { logger } from "matrix-js-sdk/lib/logger.js";
 import { listenerEnv, type RunningProcess, spawnMyelin, tempFolder } from "../helpers/process.ts";
 
@@ -56,7 +57,7 @@ function until(client: MatrixClient, check: () => boolean, what: string): Promis
   });
 }
 
-test("invite, join, messages, typing and receipts through sync", async () => {
+test("invite, join, messages, members, typing, receipts and unread counts through sync", async () => {
   const [alice, bob] = [await syncingClient("alice"), await syncingClient("bob")];
   const { room_id: roomId } = await alice.createRoom({ name: "Synced" });
   await alice.invite(roomId, bob.getUserId()!);
@@ -70,6 +71,8 @@ test("invite, join, messages, typing and receipts through sync", async () => {
   await until(bob, () => bodies(bob.getRoom(roomId)).length === 5, "alice's messages");
   expect(bodies(bob.getRoom(roomId))).toEqual(["hello 0", "hello 1", "hello 2", "hello 3", "hello 4"]);
   expect(bob.getRoom(roomId)!.getJoinedMemberCount()).toBe(2);
+  // Five unread messages for Bob, counted by the server's push rules (the default rule notifies in a two-member room).
+  await until(bob, () => bob.getRoom(roomId)!.getUnreadNotificationCount(NotificationCountType.Total) === 5, "bob's unread count");
 
   const typing = new Promise<void>((resolve) => bob.on(RoomMemberEvent.Typing, (_e, member) => member.userId === alice.getUserId() && member.typing && resolve()));
   await alice.sendTyping(roomId, true, 10_000);
@@ -80,4 +83,8 @@ test("invite, join, messages, typing and receipts through sync", async () => {
   await bob.sendReadReceipt(last);
   await receipt;
   await until(alice, () => alice.getRoom(roomId)!.getEventReadUpTo(bob.getUserId()!) === last.getId(), "bob's receipt");
+  // Bob's receipt clears his count; a mention of him counts as a highlight.
+  await until(bob, () => bob.getRoom(roomId)!.getUnreadNotificationCount(NotificationCountType.Total) === 0, "bob's count cleared");
+  await alice.sendMessage(roomId, { msgtype: "m.text", body: "bob, look", "m.mentions": { user_ids: [bob.getUserId()!] } } as never);
+  await until(bob, () => bob.getRoom(roomId)!.getUnreadNotificationCount(NotificationCountType.Highlight) === 1, "bob's highlight");
 });
