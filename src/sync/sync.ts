@@ -26,6 +26,8 @@ export interface SyncQuery {
   full_state?: boolean;
   set_presence?: PresenceState;
   timeout?: number;
+  /** Answer with `state_after` (state up to the timeline's end) instead of `state` (v1.16, MSC4222). */
+  use_state_after?: boolean;
 }
 
 export interface SyncUser {
@@ -175,9 +177,10 @@ export function createSync(deps: SyncDeps) {
           waiter.rearm();
           const result = await compute(user, filter, since, fullState);
           const remaining = deadline - Date.now();
-          if (!result.empty || since === null || fullState || remaining <= 0 || signal?.aborted) return result.response;
+          const answer = () => (query.use_state_after === true ? withStateAfter(result.response) : result.response);
+          if (!result.empty || since === null || fullState || remaining <= 0 || signal?.aborted) return answer();
           waiter.setRooms(result.joined);
-          if (!(await waiter.wait(remaining, signal))) return result.response;
+          if (!(await waiter.wait(remaining, signal))) return answer();
         }
       } finally {
         waiter.close();
@@ -187,3 +190,25 @@ export function createSync(deps: SyncDeps) {
 }
 
 export type Sync = ReturnType<typeof createSync>;
+
+/**
+ * `use_state_after`: each room's `state` (up to the timeline's start) and the timeline's state
+ * events merged into `state_after` (up to its end), later events winning per (type, state_key).
+ * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3sync
+ * Limit: state events the timeline filter dropped are not in it.
+ */
+function withStateAfter(response: SyncResponse): SyncResponse {
+  for (const section of [response.rooms.join, response.rooms.leave] as Record<string, Record<string, unknown>>[]) {
+    for (const room of Object.values(section)) {
+      const state = (room.state as { events: { type: string; state_key?: string }[] } | undefined)?.events ?? [];
+      const timeline = (room.timeline as { events: { type: string; state_key?: string }[] } | undefined)?.events ?? [];
+      const after = new Map<string, unknown>();
+      for (const event of [...state, ...timeline]) {
+        if (typeof event.state_key === "string") after.set(JSON.stringify([event.type, event.state_key]), event);
+      }
+      delete room.state;
+      room.state_after = { events: [...after.values()] };
+    }
+  }
+  return response;
+}

@@ -72,6 +72,25 @@ test("state is the state at the timeline's start: a rename inside the timeline l
   expect(room.timeline.events[0].unsigned.prev_content).toEqual({ name: "Old" });
 });
 
+test("use_state_after: state_after holds the state up to the timeline's end, and state is left out", async () => {
+  const roomId = await s.createRoom(alice, { name: "Before" });
+  const first = await sync(alice, { use_state_after: "true" });
+  const initial = first.rooms.join[roomId];
+  expect(initial.state).toBeUndefined();
+  const nameOf = (room: any) => room.state_after.events.filter((e: any) => e.type === "m.room.name").map((e: any) => e.content.name);
+  expect(nameOf(initial)).toEqual(["Before"]);
+  await s.sendText(alice, roomId, "one");
+  expect((await s.setState(alice, roomId, "m.room.name", "", { name: "After" })).status).toBe(200);
+  await s.sendText(alice, roomId, "two");
+  const next = (await sync(alice, { since: first.next_batch, use_state_after: "true" })).rooms.join[roomId];
+  expect(nameOf(next)).toEqual(["After"]);
+  expect(next.state).toBeUndefined();
+  // Without the parameter: state at the timeline's start, no state_after.
+  const plain = (await sync(alice, { since: first.next_batch })).rooms.join[roomId];
+  expect(plain.state_after).toBeUndefined();
+  expect(plain.state.events).toEqual([]);
+});
+
 test("limited incremental sync: the state delta covers changes in the gap", async () => {
   const roomId = await s.createRoom(alice, { name: "Gap" });
   const first = await sync(alice);

@@ -1,5 +1,6 @@
 // The account_data table (schema/account-data.ts): upserts that take a new stream position,
 // reads by key, and the per-user change feed sync reads by position.
+import { inStreamOrder } from "../ordered-writes.ts";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db.ts";
 import { accountData } from "../schema/account-data.ts";
@@ -19,16 +20,18 @@ export function createAccountDataRepo(db: Db) {
   return {
     /** Inserts or replaces one document; returns its new stream position. */
     async put(userId: string, roomId: string, type: string, content: Record<string, unknown>): Promise<number> {
-      const json = sql`${JSON.stringify(content)}::jsonb`;
-      const [row] = await db
-        .insert(accountData)
-        .values({ userId, roomId, type, content: json })
-        .onConflictDoUpdate({
-          target: [accountData.userId, accountData.roomId, accountData.type],
-          set: { content: json, streamPosition: sql`nextval('account_data_stream_position')` },
-        })
-        .returning({ position: accountData.streamPosition });
-      return row!.position;
+      return inStreamOrder("account_data_stream_position", async () => {
+        const json = sql`${JSON.stringify(content)}::jsonb`;
+        const [row] = await db
+          .insert(accountData)
+          .values({ userId, roomId, type, content: json })
+          .onConflictDoUpdate({
+            target: [accountData.userId, accountData.roomId, accountData.type],
+            set: { content: json, streamPosition: sql`nextval('account_data_stream_position')` },
+          })
+          .returning({ position: accountData.streamPosition });
+        return row!.position;
+      });
     },
 
     async get(userId: string, roomId: string, type: string): Promise<Record<string, unknown> | null> {

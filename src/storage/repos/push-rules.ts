@@ -1,6 +1,7 @@
 // The push_rules table (schema/push.ts): users' own rules and their changes to server-default
 // rules, written one kind at a time with the user's push rules position moved in the same
 // transaction. No Matrix rules here: src/push/rules.ts decides what to write.
+import { inStreamOrder } from "../ordered-writes.ts";
 import type { Db } from "../db.ts";
 
 export interface PushRuleRow {
@@ -30,19 +31,21 @@ export function createPushRulesRepo(db: Db) {
      * user; returns it.
      */
     async replaceKind(userId: string, kind: string, rows: readonly Omit<PushRuleRow, "kind">[]): Promise<number> {
-      return sql.begin(async (tx) => {
-        await tx`delete from push_rules where user_id = ${userId} and kind = ${kind}`;
-        if (rows.length > 0) {
-          await tx`insert into push_rules (user_id, kind, rule_id, priority, rule)
-            select ${userId}, ${kind}, r.rule_id, r.priority, r.rule
-            from unnest(${rows.map((r) => r.ruleId)}::text[], ${rows.map((r) => r.priority)}::int[], ${rows.map((r) => JSON.stringify(r.rule))}::jsonb[])
-              as r(rule_id, priority, rule)`;
-        }
-        const [moved] = await tx<{ position: number }[]>`
-          insert into push_rules_positions (user_id) values (${userId})
-          on conflict (user_id) do update set stream_position = nextval('push_rules_stream_position')
-          returning stream_position::float8 as position`;
-        return moved!.position;
+      return inStreamOrder("push_rules_stream_position", async () => {
+        return sql.begin(async (tx) => {
+          await tx`delete from push_rules where user_id = ${userId} and kind = ${kind}`;
+          if (rows.length > 0) {
+            await tx`insert into push_rules (user_id, kind, rule_id, priority, rule)
+              select ${userId}, ${kind}, r.rule_id, r.priority, r.rule
+              from unnest(${rows.map((r) => r.ruleId)}::text[], ${rows.map((r) => r.priority)}::int[], ${rows.map((r) => JSON.stringify(r.rule))}::jsonb[])
+                as r(rule_id, priority, rule)`;
+          }
+          const [moved] = await tx<{ position: number }[]>`
+            insert into push_rules_positions (user_id) values (${userId})
+            on conflict (user_id) do update set stream_position = nextval('push_rules_stream_position')
+            returning stream_position::float8 as position`;
+          return moved!.position;
+        });
       });
     },
 

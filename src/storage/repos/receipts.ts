@@ -1,6 +1,7 @@
 // The receipts table (schema/receipts.ts): one row per (room, receipt type, user, thread), replaced
 // on each new receipt with a new stream position; the feed sync reads by position; and the two
 // facts about events that receipts need (stream order, thread relation) from the events table.
+import { inStreamOrder } from "../ordered-writes.ts";
 import { and, asc, eq, gt, inArray, lte, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db.ts";
 import { receipts } from "../schema/receipts.ts";
@@ -31,16 +32,18 @@ export function createReceiptsRepo(db: Db) {
 
     /** Inserts or replaces one receipt; returns its new stream position. */
     async put(row: Omit<ReceiptRow, "streamPosition">): Promise<number> {
-      const data = sql`${JSON.stringify(row.data)}::jsonb`;
-      const [saved] = await db
-        .insert(receipts)
-        .values({ ...row, data })
-        .onConflictDoUpdate({
-          target: [receipts.roomId, receipts.receiptType, receipts.userId, receipts.threadId],
-          set: { eventId: row.eventId, data, streamPosition: sql`nextval('receipts_stream_position')` },
-        })
-        .returning({ position: receipts.streamPosition });
-      return saved!.position;
+      return inStreamOrder("receipts_stream_position", async () => {
+        const data = sql`${JSON.stringify(row.data)}::jsonb`;
+        const [saved] = await db
+          .insert(receipts)
+          .values({ ...row, data })
+          .onConflictDoUpdate({
+            target: [receipts.roomId, receipts.receiptType, receipts.userId, receipts.threadId],
+            set: { eventId: row.eventId, data, streamPosition: sql`nextval('receipts_stream_position')` },
+          })
+          .returning({ position: receipts.streamPosition });
+        return saved!.position;
+      });
     },
 
     /**

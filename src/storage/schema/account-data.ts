@@ -7,8 +7,8 @@ import { users } from "./accounts.ts";
 /**
  * Positions of the account data stream: every write takes the next value, so sync can ask
  * "what changed for this user after position N" with one index range scan.
- * Caveat for the reader in sync: two concurrent writers can commit out of order (N+1 visible
- * before N); the sync stream must only advance to a position below which no write is in flight.
+ * Writes run one at a time (storage/ordered-writes.ts), so positions become visible in order and
+ * sync never passes a write still in flight.
  */
 export const accountDataStream = pgSequence("account_data_stream_position");
 
