@@ -2,6 +2,8 @@ CREATE SEQUENCE "public"."event_stream_ordering" INCREMENT BY 1 MINVALUE 1 MAXVA
 CREATE SEQUENCE "public"."receipts_stream_position" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
 CREATE SEQUENCE "public"."presence_stream_position" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
 CREATE SEQUENCE "public"."push_rules_stream_position" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+CREATE SEQUENCE "public"."device_list_stream_position" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+CREATE SEQUENCE "public"."to_device_stream_position" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
 CREATE TABLE "current_state" (
 	"room_id" text NOT NULL,
 	"type" text NOT NULL,
@@ -186,8 +188,110 @@ CREATE TABLE "sent_read_markers" (
 	CONSTRAINT "sent_read_markers_user_id_room_id_thread_id_pk" PRIMARY KEY("user_id","room_id","thread_id")
 );
 --> statement-breakpoint
+CREATE TABLE "device_keys" (
+	"user_id" text NOT NULL,
+	"device_id" text NOT NULL,
+	"keys" jsonb NOT NULL,
+	CONSTRAINT "device_keys_user_id_device_id_pk" PRIMARY KEY("user_id","device_id")
+);
+--> statement-breakpoint
+CREATE TABLE "device_list_changes" (
+	"position" bigint PRIMARY KEY DEFAULT nextval('device_list_stream_position') NOT NULL,
+	"user_id" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "fallback_keys" (
+	"user_id" text NOT NULL,
+	"device_id" text NOT NULL,
+	"algorithm" text NOT NULL,
+	"key_id" text NOT NULL,
+	"key" jsonb NOT NULL,
+	"used" boolean DEFAULT false NOT NULL,
+	CONSTRAINT "fallback_keys_user_id_device_id_algorithm_pk" PRIMARY KEY("user_id","device_id","algorithm")
+);
+--> statement-breakpoint
+CREATE TABLE "one_time_keys" (
+	"user_id" text NOT NULL,
+	"device_id" text NOT NULL,
+	"algorithm" text NOT NULL,
+	"key_id" text NOT NULL,
+	"key" jsonb NOT NULL,
+	CONSTRAINT "one_time_keys_user_id_device_id_algorithm_key_id_pk" PRIMARY KEY("user_id","device_id","algorithm","key_id")
+);
+--> statement-breakpoint
+CREATE TABLE "dehydrated_devices" (
+	"user_id" text PRIMARY KEY NOT NULL,
+	"device_id" text NOT NULL,
+	"device_data" jsonb NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "device_inbox" (
+	"user_id" text NOT NULL,
+	"device_id" text NOT NULL,
+	"stream_position" bigint DEFAULT nextval('to_device_stream_position') NOT NULL,
+	"sender" text NOT NULL,
+	"type" text NOT NULL,
+	"content" jsonb NOT NULL,
+	CONSTRAINT "device_inbox_user_id_device_id_stream_position_pk" PRIMARY KEY("user_id","device_id","stream_position")
+);
+--> statement-breakpoint
+CREATE TABLE "to_device_transactions" (
+	"user_id" text NOT NULL,
+	"device_id" text NOT NULL,
+	"txn_id" text NOT NULL,
+	"created_ts" bigint NOT NULL,
+	CONSTRAINT "to_device_transactions_user_id_device_id_txn_id_pk" PRIMARY KEY("user_id","device_id","txn_id")
+);
+--> statement-breakpoint
+CREATE TABLE "cross_signing_keys" (
+	"user_id" text NOT NULL,
+	"usage" text NOT NULL,
+	"public_key" text NOT NULL,
+	"key" jsonb NOT NULL,
+	"updated_ts" bigint NOT NULL,
+	CONSTRAINT "cross_signing_keys_user_id_usage_pk" PRIMARY KEY("user_id","usage")
+);
+--> statement-breakpoint
+CREATE TABLE "cross_signing_signatures" (
+	"signer_user_id" text NOT NULL,
+	"signer_key_id" text NOT NULL,
+	"target_user_id" text NOT NULL,
+	"target_key_id" text NOT NULL,
+	"signature" text NOT NULL,
+	CONSTRAINT "cross_signing_signatures_target_user_id_target_key_id_signer_user_id_signer_key_id_pk" PRIMARY KEY("target_user_id","target_key_id","signer_user_id","signer_key_id")
+);
+--> statement-breakpoint
+CREATE TABLE "key_backup_sessions" (
+	"user_id" text NOT NULL,
+	"version" bigint NOT NULL,
+	"room_id" text NOT NULL,
+	"session_id" text NOT NULL,
+	"first_message_index" integer NOT NULL,
+	"forwarded_count" integer NOT NULL,
+	"is_verified" boolean NOT NULL,
+	"session_data" jsonb NOT NULL,
+	CONSTRAINT "key_backup_sessions_user_id_version_room_id_session_id_pk" PRIMARY KEY("user_id","version","room_id","session_id")
+);
+--> statement-breakpoint
+CREATE TABLE "key_backup_versions" (
+	"user_id" text NOT NULL,
+	"version" bigint NOT NULL,
+	"algorithm" text NOT NULL,
+	"auth_data" jsonb NOT NULL,
+	"etag" bigint DEFAULT 0 NOT NULL,
+	"deleted" boolean DEFAULT false NOT NULL,
+	CONSTRAINT "key_backup_versions_user_id_version_pk" PRIMARY KEY("user_id","version")
+);
+--> statement-breakpoint
 ALTER TABLE "push_rules" ADD CONSTRAINT "push_rules_user_id_users_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("user_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "push_rules_positions" ADD CONSTRAINT "push_rules_positions_user_id_users_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("user_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "device_keys" ADD CONSTRAINT "device_keys_user_id_users_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("user_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "dehydrated_devices" ADD CONSTRAINT "dehydrated_devices_user_id_users_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("user_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "dehydrated_devices" ADD CONSTRAINT "dehydrated_devices_user_id_device_id_devices_user_id_device_id_fk" FOREIGN KEY ("user_id","device_id") REFERENCES "public"."devices"("user_id","device_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "device_inbox" ADD CONSTRAINT "device_inbox_user_id_device_id_devices_user_id_device_id_fk" FOREIGN KEY ("user_id","device_id") REFERENCES "public"."devices"("user_id","device_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "to_device_transactions" ADD CONSTRAINT "to_device_transactions_user_id_device_id_devices_user_id_device_id_fk" FOREIGN KEY ("user_id","device_id") REFERENCES "public"."devices"("user_id","device_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "cross_signing_keys" ADD CONSTRAINT "cross_signing_keys_user_id_users_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("user_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "key_backup_versions" ADD CONSTRAINT "key_backup_versions_user_id_users_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("user_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "current_state_members" ON "current_state" USING btree ("state_key","membership") WHERE type = 'm.room.member';--> statement-breakpoint
 CREATE UNIQUE INDEX "events_stream_ordering" ON "events" USING btree ("stream_ordering");--> statement-breakpoint
 CREATE INDEX "events_room_stream" ON "events" USING btree ("room_id","stream_ordering");--> statement-breakpoint
@@ -202,4 +306,6 @@ CREATE INDEX "receipts_stream" ON "receipts" USING btree ("stream_position");-->
 CREATE INDEX "event_search_vector" ON "event_search" USING gin ("vector");--> statement-breakpoint
 CREATE INDEX "event_search_room" ON "event_search" USING btree ("room_id","stream_ordering");--> statement-breakpoint
 CREATE INDEX "presence_stream" ON "presence" USING btree ("stream_position");--> statement-breakpoint
-CREATE INDEX "presence_not_offline" ON "presence" USING btree ("user_id") WHERE state <> 'offline';
+CREATE INDEX "presence_not_offline" ON "presence" USING btree ("user_id") WHERE state <> 'offline';--> statement-breakpoint
+CREATE INDEX "device_list_changes_user" ON "device_list_changes" USING btree ("user_id","position");--> statement-breakpoint
+CREATE INDEX "cross_signing_signatures_signer" ON "cross_signing_signatures" USING btree ("signer_user_id");

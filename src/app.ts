@@ -26,7 +26,17 @@ import type { PushServices } from "./push/index.ts";
 import { presenceEndpoints } from "./api/client/presence.ts";
 import type { PresenceServices } from "./sync/presence.ts";
 import { syncEndpoints } from "./api/client/sync.ts";
+import { slidingSyncEndpoints } from "./api/client/sliding-sync.ts";
+import { toDeviceEndpoints } from "./api/client/to-device.ts";
+import { dehydratedDeviceEndpoints } from "./api/client/dehydrated-devices.ts";
 import type { SyncServices } from "./sync/index.ts";
+import { keysEndpoints } from "./api/client/keys.ts";
+import type { KeyServices } from "./auth/keys.ts";
+import type { DeviceLists } from "./sync/device-lists.ts";
+import { crossSigningEndpoints } from "./api/client/cross-signing.ts";
+import { keyBackupEndpoints } from "./api/client/key-backup.ts";
+import type { CrossSigning } from "./auth/cross-signing.ts";
+import type { KeyBackup } from "./auth/key-backup.ts";
 import { receiptEndpoints } from "./api/client/receipts.ts";
 import { readMarkerEndpoints } from "./api/client/read-markers.ts";
 import { tagEndpoints } from "./api/client/tags.ts";
@@ -66,6 +76,12 @@ export interface AppServices {
   presence?: PresenceServices;
   /** GET /sync (needs `accounts`). */
   sync?: SyncServices;
+  /** E2EE device keys and the device list stream: /keys/upload, query, claim, changes (needs `accounts`). */
+  keys?: KeyServices & { deviceLists: DeviceLists };
+  /** Cross-signing uploads (needs `accounts`). */
+  crossSigning?: CrossSigning;
+  /** Server-side key backups: /room_keys (needs `accounts`). */
+  keyBackup?: KeyBackup;
   /** Myelin's own version, reported to peers. */
   version: string;
 }
@@ -81,7 +97,7 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
   switch (resource) {
     case "client":
       return [
-        ...clientVersionsEndpoints({ unstableFeatures: () => ({}) }),
+        ...clientVersionsEndpoints({ unstableFeatures: (): Record<string, boolean> => (services.sync ? { "org.matrix.simplified_msc3575": true } : {}) }),
         ...wellKnownEndpoints({
           clientBaseUrl: config.public_baseurl_explicit ? config.public_baseurl : null,
           extraClientContent: config.extra_well_known_client_content,
@@ -101,6 +117,11 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
         ...(services.accounts && services.push ? [...pushRuleEndpoints(services.push.rules), ...notificationEndpoints(services.push.notifications)] : []),
         ...(services.accounts && services.presence ? presenceEndpoints(services.presence) : []),
         ...(services.accounts && services.sync ? syncEndpoints(services.sync.sync) : []),
+        ...(services.accounts && services.sync ? slidingSyncEndpoints(services.sync.slidingSync) : []),
+        ...(services.accounts && services.keys ? keysEndpoints(services.keys) : []),
+        ...(services.accounts && services.crossSigning ? crossSigningEndpoints(services.crossSigning) : []),
+        ...(services.accounts && services.keyBackup ? keyBackupEndpoints(services.keyBackup) : []),
+        ...(services.accounts && services.sync ? [...toDeviceEndpoints(services.sync.toDevice), ...dehydratedDeviceEndpoints(services.sync.dehydratedDevices)] : []),
       ];
     case "federation":
       return [...federationVersionEndpoints(services.version), ...serverKeyEndpoints(services.serverKeys)];

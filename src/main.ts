@@ -15,6 +15,13 @@ import { createRoomEphemeralServices, type RoomEphemeralServices } from "./rooms
 import { createPushServices, type PushServices } from "./push/index.ts";
 import { createPresenceServices, type PresenceServices } from "./sync/presence.ts";
 import { createSyncNotifier, createSyncServices, type SyncServices } from "./sync/index.ts";
+import { createDeviceLists } from "./sync/device-lists.ts";
+import { createKeyServices } from "./auth/keys.ts";
+import { createCrossSigning } from "./auth/cross-signing.ts";
+import { createKeyBackup } from "./auth/key-backup.ts";
+import { createCrossSigningRepo } from "./storage/repos/cross-signing.ts";
+import { createDeviceKeysRepo } from "./storage/repos/device-keys.ts";
+import { createKeyBackupRepo } from "./storage/repos/key-backup.ts";
 import { createProfilesRepo } from "./storage/repos/profiles.ts";
 import { RateLimiter } from "./http/rate-limit.ts";
 import type { Logger } from "./log/logger.ts";
@@ -110,12 +117,25 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
     });
     // Built before the services whose changes wake long-polling syncs (their hooks).
     const notifier = createSyncNotifier(rooms);
+    const deviceLists = await createDeviceLists({ db: db.db, notifier });
+    // New cross-signing keys or signatures are a device list change of their user.
+    const deviceKeysRepo = createDeviceKeysRepo(db.db);
+    const crossSigning = createCrossSigning({
+      repo: createCrossSigningRepo(db.db), uia: accounts.uia, ed25519: nativeEd25519,
+      crossSigningChanged: async (userId) => deviceLists.changed(userId, await deviceKeysRepo.recordDeviceListChange(userId)),
+    });
+    const keys = { ...createKeyServices({ db: db.db, ed25519: nativeEd25519, serverName: config.server_name, deviceListChanged: deviceLists.changed, crossSigningKeys: crossSigning.crossSigningKeys }), deviceLists };
     const userData = createUserDataServices({
       db: db.db, serverName: config.server_name, accounts,
       // Hooks for sync and E2EE (wake-ups, device lists) go here too.
       hooks: {
         memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId),
         accountDataChanged: notifier.accountDataChanged,
+        // Deleted devices lose their keys (a device list change) and their sliding sync connections.
+        devicesDeleted: async (userId, deviceIds) => {
+          await keys.deviceKeys.devicesDeleted(userId, deviceIds);
+          sync?.slidingSync.forgetDevices(userId, deviceIds);
+        },
       },
     });
     const pushServices = await createPushServices({ db: db.db, engine, rooms, serverName: config.server_name, log });
@@ -134,7 +154,7 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
       db: db.db, config: config.presence, serverName: config.server_name, log, bus: rooms.bus,
       userExists: async (userId) => (await accounts!.repo.getUser(userId)) !== undefined,
     });
-    sync = await createSyncServices({ db: db.db, notifier, rooms, ephemeral, filters: userData.filters, presence, unreadCounts: push.unreadCounts, pushRules: push.pushRulesSource });
+    sync = await createSyncServices({ db: db.db, notifier, rooms, ephemeral, filters: userData.filters, presence, unreadCounts: push.unreadCounts, pushRules: push.pushRulesSource, deviceLists, deviceKeys: keys.deviceKeys });
     const services: AppServices = {
       config,
       log,
@@ -146,6 +166,9 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
       ephemeral,
       presence,
       sync,
+      keys,
+      crossSigning,
+      keyBackup: createKeyBackup({ repo: createKeyBackupRepo(db.db) }),
       push,
       roomVersions: engine.roomVersions,
       serverKeys: createServerKeys({

@@ -6,6 +6,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Db } from "../storage/db.ts";
 import { createAccountsRepo, type AccountsRepo } from "../storage/repos/accounts.ts";
 import { createRegistrationTokensRepo, type RegistrationTokensRepo } from "../storage/repos/registration-tokens.ts";
+import { createDeviceEvents, type DeviceEvents } from "./device-events.ts";
 import { createDeviceSessions, type DeviceSessions } from "./device-sessions.ts";
 import { createLastSeen, type LastSeen } from "./last-seen.ts";
 import { createLogin, type Login } from "./login.ts";
@@ -35,6 +36,8 @@ export interface AccountServices {
   sharedSecret: SharedSecretRegistration;
   /** Rate limits with the loopback exemption applied (config rc_exempt_loopback). */
   limiter: RequestLimiter;
+  /** Announces deleted devices, whatever deleted them; modules that keep data per device subscribe. */
+  deviceEvents: DeviceEvents;
 }
 
 const ms = (value: number | string | null) => (value === null ? null : parseDuration(value)!);
@@ -52,8 +55,9 @@ export function createAccountServices(options: {
   const repo = createAccountsRepo(options.db);
   const registrationTokens = createRegistrationTokensRepo(options.db);
   const lastSeen = createLastSeen({ repo, log: options.log, now, intervalMs: options.lastSeenIntervalMs });
+  const deviceEvents = createDeviceEvents((error) => options.log.error("device deletion listener failed", { error: String(error) }));
   const tokens = createTokens({
-    repo, lastSeen, now,
+    repo, lastSeen, now, deviceEvents,
     lifetimes: {
       refreshableAccessMs: ms(config.refreshable_access_token_lifetime)!,
       refreshMs: ms(config.refresh_token_lifetime),
@@ -79,5 +83,5 @@ export function createAccountServices(options: {
     allowGuests: config.allow_guest_access, repo, tokens, registrationTokens, uia, sessions, limiter, limit: config.rc_registration, now,
   });
   const sharedSecret = createSharedSecretRegistration({ secret: config.registration_shared_secret, registration, sessions, now });
-  return { repo, registrationTokens, tokens, lastSeen, uia, sessions, login, registration, sharedSecret, limiter };
+  return { repo, registrationTokens, tokens, lastSeen, uia, sessions, login, registration, sharedSecret, limiter, deviceEvents };
 }

@@ -18,8 +18,8 @@ export interface ClientDevice {
 export const MAX_DEVICE_DISPLAY_NAME_LENGTH = 100;
 
 /**
- * Called after devices were deleted: the E2EE module fills it to announce device list changes
- * (and drop device keys); nothing until then.
+ * Called after devices were deleted, however (./device-events.ts): E2EE drops their keys and
+ * announces device list changes, sliding sync drops their connections.
  */
 export type DevicesDeleted = (userId: string, deviceIds: readonly string[]) => Promise<void>;
 
@@ -27,7 +27,6 @@ export interface DevicesDeps {
   repo: Pick<AccountsRepo, "listDevices" | "getDevice" | "setDeviceDisplayName">;
   tokens: Pick<Tokens, "deleteDevices">;
   uia: Pick<Uia, "require">;
-  devicesDeleted?: DevicesDeleted;
 }
 
 const toClient = (row: DeviceRow): ClientDevice => ({
@@ -73,8 +72,8 @@ export function createDevices(deps: DevicesDeps) {
      */
     async delete(userId: string, deviceIds: readonly string[], auth: unknown): Promise<void> {
       await deps.uia.require({ auth, operation: "delete_devices", userId, flows: DELETE_FLOWS });
+      // Tokens announce the deletion (./device-events.ts).
       await deps.tokens.deleteDevices(userId, deviceIds);
-      await deps.devicesDeleted?.(userId, deviceIds);
     },
   };
 }

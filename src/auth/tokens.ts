@@ -2,6 +2,7 @@
 // an in-memory cache that every revocation clears at once.
 // https://spec.matrix.org/v1.19/client-server-api/#client-authentication
 // https://spec.matrix.org/v1.19/client-server-api/#refreshing-access-tokens
+import type { DeviceEvents } from "./device-events.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { MatrixError } from "../protocol/matrix-error.ts";
 import type { AccountsRepo } from "../storage/repos/accounts.ts";
@@ -56,7 +57,7 @@ export function tokenFromRequest(request: Request): string | null {
   return new URL(request.url).searchParams.get("access_token");
 }
 
-export function createTokens(options: { repo: AccountsRepo; lifetimes: TokenLifetimes; lastSeen?: LastSeen; now?: () => number }) {
+export function createTokens(options: { repo: AccountsRepo; lifetimes: TokenLifetimes; lastSeen?: LastSeen; now?: () => number; deviceEvents?: DeviceEvents }) {
   const { repo, lifetimes, lastSeen } = options;
   const now = options.now ?? Date.now;
   const cache = new Map<string, CacheEntry>();
@@ -180,12 +181,14 @@ export function createTokens(options: { repo: AccountsRepo; lifetimes: TokenLife
     async deleteDevices(userId: string, deviceIds: readonly string[]): Promise<void> {
       await repo.deleteDevices(userId, deviceIds);
       forget(userId, (entry) => deviceIds.includes(entry.deviceId));
+      await options.deviceEvents?.deleted(userId, deviceIds);
     },
 
     /** Deletes every device of a user but `keep` (logout/all, password change with logout_devices). */
     async deleteAllDevices(userId: string, keep?: string): Promise<string[]> {
       const deleted = await repo.deleteAllDevices(userId, keep);
       forget(userId, (entry) => entry.deviceId !== keep);
+      await options.deviceEvents?.deleted(userId, deleted);
       return deleted;
     },
   };

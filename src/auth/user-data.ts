@@ -31,7 +31,7 @@ export interface UserDataHooks {
 export function createUserDataServices(options: {
   db: Db;
   serverName: string;
-  accounts: Pick<AccountServices, "repo" | "tokens" | "uia">;
+  accounts: Pick<AccountServices, "repo" | "tokens" | "uia" | "deviceEvents">;
   hooks?: UserDataHooks;
   now?: () => number;
 }): UserDataServices {
@@ -45,7 +45,8 @@ export function createUserDataServices(options: {
   });
   const accountData = createAccountData({ repo: createAccountDataRepo(db), changed: hooks.accountDataChanged });
   const filters = createFilters({ repo: createFiltersRepo(db) });
-  const devices = createDevices({ repo: accounts.repo, tokens: accounts.tokens, uia: accounts.uia, devicesDeleted: hooks.devicesDeleted });
+  if (hooks.devicesDeleted) accounts.deviceEvents.subscribe(hooks.devicesDeleted);
+  const devices = createDevices({ repo: accounts.repo, tokens: accounts.tokens, uia: accounts.uia });
   const account = createAccount({
     repo: accounts.repo,
     tokens: accounts.tokens,

@@ -13,7 +13,11 @@ export const ERRCODES = [
   // Profiles (https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3profileuseridkeyname)
   "M_PROFILE_TOO_LARGE", "M_KEY_TOO_LARGE",
   // Rooms (aliases, upgrades, relations)
-  "M_BAD_ALIAS", "M_DUPLICATE_ANNOTATION",
+  "M_BAD_ALIAS",
+  // Simplified sliding sync (MSC4186): the connection's pos is unknown or expired.
+  "M_UNKNOWN_POS", "M_DUPLICATE_ANNOTATION",
+  // End-to-end encryption (cross-signing, key backup)
+  "M_INVALID_SIGNATURE", "M_WRONG_ROOM_KEYS_VERSION",
 ] as const;
 
 export type Errcode = (typeof ERRCODES)[number];

@@ -17,6 +17,14 @@ import { createRoomTimelines } from "./room-timelines.ts";
 import type { PushRulesSource, UnreadCountsSource } from "./sources.ts";
 import { createSync, type Sync } from "./sync.ts";
 import { createTypingClock } from "./token.ts";
+import type { DeviceLists } from "./device-lists.ts";
+import { createToDevice, type ToDevice } from "./to-device.ts";
+import { createToDeviceRepo } from "../storage/repos/to-device.ts";
+import { createDehydratedDevicesRepo } from "../storage/repos/dehydrated-devices.ts";
+import { createDehydratedDevices, type DehydratedDevices } from "./dehydrated-devices.ts";
+import { buildSlidingSync } from "./sliding/build.ts";
+import type { SlidingSync } from "./sliding/index.ts";
+import type { DeviceKeys } from "../auth/device-keys.ts";
 
 type Rooms = Pick<RoomServices, "bus" | "stream" | "repo" | "cache" | "stateStore" | "heads" | "formatter">;
 
@@ -28,6 +36,12 @@ export function createSyncNotifier(rooms: Pick<Rooms, "bus" | "stream" | "repo">
 export interface SyncServices {
   sync: Sync;
   notifier: Notifier;
+  /** Send-to-device messaging (PUT /sendToDevice and the device inboxes /sync reads). */
+  toDevice: ToDevice;
+  /** MSC3814 dehydrated devices (their inbox is a to-device inbox). */
+  dehydratedDevices: DehydratedDevices;
+  /** POST /v4/sync, simplified sliding sync (MSC4186). */
+  slidingSync: SlidingSync;
 }
 
 export async function createSyncServices(deps: {
@@ -40,12 +54,18 @@ export async function createSyncServices(deps: {
   presence?: PresenceSource;
   unreadCounts?: UnreadCountsSource;
   pushRules?: PushRulesSource;
+  /** Device lists (./device-lists.ts, built before the device keys whose hook it is). */
+  deviceLists?: DeviceLists;
+  /** Device keys, for the keys a dehydrated device is uploaded with; without it they are not stored. */
+  deviceKeys?: Pick<DeviceKeys, "upload" | "devicesDeleted">;
   now?: () => number;
 }): Promise<SyncServices> {
   const { rooms, notifier } = deps;
   const repo = createSyncRepo(deps.db);
   const accountData = createAccountDataRepo(deps.db);
   const [accountDataPosition, receiptsPosition] = await Promise.all([accountData.maxPosition(), deps.ephemeral.receipts.position()]);
+  const toDeviceRepo = createToDeviceRepo(deps.db);
+  const toDevice = createToDevice({ repo: toDeviceRepo, wakeUser: notifier.wakeUser, now: deps.now }, await toDeviceRepo.maxPosition());
   const access = createHistoryAccess({ heads: rooms.heads, cache: rooms.cache, stateStore: rooms.stateStore, repo: rooms.repo });
   const timelines = createRoomTimelines({ repo, cache: rooms.cache, stateStore: rooms.stateStore, heads: rooms.heads, access, lazyMembers: createLazyMembers(rooms.cache) });
   const extras = createRoomExtras({ repo, cache: rooms.cache, stateStore: rooms.stateStore, formatter: rooms.formatter, typing: deps.ephemeral.typing, receipts: deps.ephemeral.receipts });
@@ -56,7 +76,13 @@ export async function createSyncServices(deps: {
     repo, accountData, filters: deps.filters, stream: rooms.stream, timelines, formatter: rooms.formatter, extras, notifier,
     typing: deps.ephemeral.typing, typingClock: createTypingClock((deps.now ?? Date.now)()),
     startPositions: { accountData: accountDataPosition, receipts: receiptsPosition },
-    presence: deps.presence, unreadCounts: deps.unreadCounts, pushRules: deps.pushRules,
+    presence: deps.presence, unreadCounts: deps.unreadCounts, pushRules: deps.pushRules, toDevice, deviceLists: deps.deviceLists,
   });
-  return { sync, notifier };
+  const dehydratedDevices = createDehydratedDevices({ repo: createDehydratedDevicesRepo(deps.db), inbox: toDeviceRepo, deviceKeys: deps.deviceKeys, now: deps.now });
+  const slidingSync = buildSlidingSync({
+    db: deps.db, rooms, syncRepo: repo, accountData, access, extras, notifier, ephemeral: deps.ephemeral,
+    startPositions: { accountData: accountDataPosition, receipts: receiptsPosition },
+    presence: deps.presence, unreadCounts: deps.unreadCounts, pushRules: deps.pushRules, toDevice, deviceLists: deps.deviceLists, now: deps.now,
+  });
+  return { sync, notifier, toDevice, dehydratedDevices, slidingSync };
 }

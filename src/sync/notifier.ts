@@ -42,6 +42,8 @@ export interface Notifier {
   reported(): { accountData: number; receipts: number };
   /** Presence of `userId` changed: wakes users sharing a room with them. */
   presenceChanged(userId: string): Promise<void>;
+  /** Device list of `userId` changed (E2EE keys, devices): wakes users sharing a room with them, as presence. */
+  deviceListChanged(userId: string): Promise<void>;
   /** Number of waiting requests (tests, metrics). */
   waiting(): number;
   /** Shutdown: every wait ends now with what it has, and later ones do not wait, so the listeners stop at once. */
@@ -94,6 +96,14 @@ export function createNotifier(deps: {
 
   function wakeUser(userId: string): void {
     for (const w of byUser.get(userId) ?? []) wake(w);
+  }
+
+  /** Wakes `userId` and the users sharing a room with them (presence, device lists). */
+  async function usersSharingRoomChanged(userId: string): Promise<void> {
+    if (byUser.size === 0) return;
+    const own = [...(byUser.get(userId) ?? [])].find((w) => w.rooms !== null)?.rooms;
+    for (const roomId of own ?? (await deps.joinedRooms(userId))) wakeRoom(roomId);
+    wakeUser(userId);
   }
 
   function flush(upTo: number): void {
@@ -180,12 +190,8 @@ export function createNotifier(deps: {
       wakeUser(userId);
     },
     reported: () => ({ ...reportedPositions }),
-    async presenceChanged(userId) {
-      if (byUser.size === 0) return;
-      const own = [...(byUser.get(userId) ?? [])].find((w) => w.rooms !== null)?.rooms;
-      for (const roomId of own ?? (await deps.joinedRooms(userId))) wakeRoom(roomId);
-      wakeUser(userId);
-    },
+    deviceListChanged: (userId) => usersSharingRoomChanged(userId),
+    presenceChanged: (userId) => usersSharingRoomChanged(userId),
     waiting: () => [...byUser.values()].reduce((n, set) => n + set.size, 0),
     close() {
       closed = true;

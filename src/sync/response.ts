@@ -22,9 +22,10 @@ export interface SyncResponse {
   to_device: { events: JsonObject[] };
   device_lists: { changed: string[]; left: string[] };
   device_one_time_keys_count: Record<string, number>;
+  device_unused_fallback_key_types?: string[];
 }
 
-type Deps = Pick<SyncDeps, "timelines" | "extras" | "formatter" | "presence" | "unreadCounts" | "pushRules" | "repo">;
+type Deps = Pick<SyncDeps, "timelines" | "extras" | "formatter" | "presence" | "unreadCounts" | "pushRules" | "repo" | "toDevice" | "deviceLists">;
 
 export async function assembleResponse(
   deps: Deps,
@@ -37,7 +38,12 @@ export async function assembleResponse(
   const ranges = [...p.joinRanges, ...p.leaveRanges];
   const joinIds = p.joinRanges.map((r) => r.roomId);
 
+  // To-device messages read (and acknowledged) alongside the rooms; it fixes next_batch's to-device part.
+  const toDevicePending = deps.toDevice ? deps.toDevice.forSync(user.userId, user.deviceId, p.since?.toDevice ?? null, p.upTo.toDevice) : null;
+  toDevicePending?.catch(() => {}); // awaited below; a room read failing first must not leave it unhandled
   // Summaries first: with lazy loading the heroes' member events go into the state.
+  const deviceListsPending = deviceListFields(deps, p);
+  deviceListsPending.catch(() => {}); // awaited below, as to-device
   const [summaries, ephemeral, presence, pushRules] = await Promise.all([
     deps.extras.summaries(joinIds, user.userId),
     deps.extras.ephemeral(p.joined, user.userId, p.since?.typing ?? 0, { after: p.since?.receipts ?? 0, upTo: p.upTo.receipts }, p.initial),
@@ -115,15 +121,17 @@ export async function assembleResponse(
     ...p.knocks.map(async (m) => void (knock[m.roomId] = { knock_state: { events: await deps.extras.strippedState(m.eventId, viewer) } })),
   ]);
   const accountDataEvents = limitEvents(globalAccountData, filter.account_data?.limit);
+  const toDevice = await toDevicePending;
+  if (toDevice) p.upTo.toDevice = toDevice.position;
   const response = {
     rooms: { join, invite, knock, leave },
     account_data: { events: accountDataEvents },
     presence: { events: presence },
-    to_device: { events: [] },
-    device_lists: { changed: [], left: [] },
-    device_one_time_keys_count: {},
+    to_device: { events: (toDevice?.events ?? []) as unknown as JsonObject[] },
+    ...(await deviceListsPending),
   };
-  const empty = [join, invite, knock, leave].every((section) => Object.keys(section).length === 0) && accountDataEvents.length === 0 && presence.length === 0;
+  const empty = [join, invite, knock, leave].every((section) => Object.keys(section).length === 0) && accountDataEvents.length === 0 && presence.length === 0 && !toDevice?.events.length
+    && response.device_lists.changed.length === 0 && response.device_lists.left.length === 0;
   return { response, empty };
 }
 
@@ -182,4 +190,16 @@ async function pushRulesEvent(deps: Deps, p: SyncPlan): Promise<JsonObject | nul
   if (!deps.pushRules) return null;
   if (p.since && (await deps.pushRules.lastChange(p.user.userId)) <= p.since.pushRules) return null;
   return { type: "m.push_rules", content: (await deps.pushRules.pushRules(p.user.userId)) as JsonObject };
+}
+
+/** device_lists (incremental syncs only), and the requesting device's one-time and fallback key state. */
+async function deviceListFields(deps: Deps, p: SyncPlan): Promise<Pick<SyncResponse, "device_lists" | "device_one_time_keys_count" | "device_unused_fallback_key_types">> {
+  const lists = deps.deviceLists;
+  const { userId, deviceId } = p.user;
+  if (!lists) return { device_lists: { changed: [], left: [] }, device_one_time_keys_count: {} };
+  const [changes, counts] = await Promise.all([
+    p.since ? lists.changes(userId, p.joined, p.since, p.upTo) : { changed: [], left: [] },
+    deviceId ? lists.keyCounts(userId, deviceId) : { oneTimeKeyCounts: {}, unusedFallbackKeyTypes: [] },
+  ]);
+  return { device_lists: changes, device_one_time_keys_count: counts.oneTimeKeyCounts, device_unused_fallback_key_types: counts.unusedFallbackKeyTypes };
 }

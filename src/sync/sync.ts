@@ -15,6 +15,8 @@ import type { RoomRange, RoomTimelines } from "./room-timelines.ts";
 import { assembleResponse, type SyncResponse } from "./response.ts";
 import type { RoomExtras } from "./room-extras.ts";
 import type { PushRulesSource, UnreadCountsSource } from "./sources.ts";
+import type { ToDevice } from "./to-device.ts";
+import type { DeviceLists } from "./device-lists.ts";
 import { createTypingClock, encodeSyncToken, parseSyncToken, sinceFor, type SyncPositions } from "./token.ts";
 
 /** Limit: the longest a /sync request waits (its `timeout`, capped): well under Bun's idleTimeout of 120 s in main.ts. */
@@ -51,6 +53,10 @@ export interface SyncDeps {
   presence?: PresenceSource;
   unreadCounts?: UnreadCountsSource;
   pushRules?: PushRulesSource;
+  /** Send-to-device inboxes (./to-device.ts); without it to_device stays empty. */
+  toDevice?: Pick<ToDevice, "position" | "forSync">;
+  /** Device list changes and the device's key counts (./device-lists.ts); without it those stay empty. */
+  deviceLists?: Pick<DeviceLists, "position" | "changes" | "keyCounts">;
 }
 
 /** What one compute decided, for the response and for the waiter's room list. */
@@ -81,8 +87,8 @@ export function createSync(deps: SyncDeps) {
       typing: deps.typingClock.token(deps.typing.position()),
       presence: deps.presence?.enabled ? deps.presence.position() : 0,
       pushRules: deps.pushRules?.position() ?? 0,
-      toDevice: 0,
-      deviceLists: 0,
+      toDevice: deps.toDevice?.position() ?? 0,
+      deviceLists: deps.deviceLists?.position() ?? 0,
     };
   }
 
@@ -95,8 +101,8 @@ export function createSync(deps: SyncDeps) {
       typing: deps.typingClock.since(since.typing, deps.typing.position()),
       presence: sinceFor(since.presence, upTo.presence),
       pushRules: sinceFor(since.pushRules, upTo.pushRules),
-      toDevice: 0,
-      deviceLists: 0,
+      toDevice: sinceFor(since.toDevice, upTo.toDevice),
+      deviceLists: sinceFor(since.deviceLists, upTo.deviceLists),
     };
   }
 

@@ -11,6 +11,13 @@ import { createRoomEphemeralServices } from "../../src/rooms/ephemeral.ts";
 import { createPushServices } from "../../src/push/index.ts";
 import { createPresenceServices } from "../../src/sync/presence.ts";
 import { createSyncNotifier, createSyncServices } from "../../src/sync/index.ts";
+import { createDeviceLists } from "../../src/sync/device-lists.ts";
+import { createKeyServices } from "../../src/auth/keys.ts";
+import { createCrossSigning } from "../../src/auth/cross-signing.ts";
+import { createKeyBackup } from "../../src/auth/key-backup.ts";
+import { createCrossSigningRepo } from "../../src/storage/repos/cross-signing.ts";
+import { createDeviceKeysRepo } from "../../src/storage/repos/device-keys.ts";
+import { createKeyBackupRepo } from "../../src/storage/repos/key-backup.ts";
 import { createProfilesRepo } from "../../src/storage/repos/profiles.ts";
 import { createTestDatabase } from "./db.ts";
 import { testServices } from "./services.ts";
@@ -36,11 +43,23 @@ export async function roomsTestServer(overrides: Record<string, string> = {}) {
     userDirectory: { enabled: base.config.user_directory.enabled, searchAllUsers: base.config.user_directory.search_all_users },
   });
   const notifier = createSyncNotifier(rooms);
+  const deviceLists = await createDeviceLists({ db: db.db, notifier });
+  const deviceKeysRepo = createDeviceKeysRepo(db.db);
+  const crossSigning = createCrossSigning({
+    repo: createCrossSigningRepo(db.db), uia: accounts.uia, ed25519: nativeEd25519,
+    crossSigningChanged: async (userId) => deviceLists.changed(userId, await deviceKeysRepo.recordDeviceListChange(userId)),
+  });
+  const keys = { ...createKeyServices({ db: db.db, ed25519: nativeEd25519, serverName: base.config.server_name, deviceListChanged: deviceLists.changed, crossSigningKeys: crossSigning.crossSigningKeys }), deviceLists };
   const userData = createUserDataServices({
     db: db.db, serverName: base.config.server_name, accounts,
     hooks: {
       memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId),
       accountDataChanged: notifier.accountDataChanged,
+      // Deleted devices lose their keys (a device list change) and their sliding sync connections.
+        devicesDeleted: async (userId, deviceIds) => {
+          await keys.deviceKeys.devicesDeleted(userId, deviceIds);
+          sync?.slidingSync.forgetDevices(userId, deviceIds);
+        },
     },
   });
   const push = await createPushServices({ db: db.db, engine: loaded, rooms, serverName: base.config.server_name, log: base.log, now });
@@ -58,8 +77,8 @@ export async function roomsTestServer(overrides: Record<string, string> = {}) {
     db: db.db, config: base.config.presence, serverName: base.config.server_name, log: base.log, bus: rooms.bus, now,
     userExists: async (userId) => (await accounts.repo.getUser(userId)) !== undefined,
   });
-  const sync = await createSyncServices({ db: db.db, notifier, rooms, ephemeral, filters: userData.filters, presence, now, unreadCounts: push.unreadCounts, pushRules: push.pushRulesSource });
-  const services = { ...base, accounts, userData, rooms, ephemeral, presence, push, sync, roomVersions: loaded.roomVersions };
+  const sync = await createSyncServices({ db: db.db, notifier, rooms, ephemeral, filters: userData.filters, presence, now, unreadCounts: push.unreadCounts, pushRules: push.pushRulesSource, deviceLists, deviceKeys: keys.deviceKeys });
+  const services = { ...base, accounts, userData, rooms, ephemeral, presence, push, sync, keys, crossSigning, keyBackup: createKeyBackup({ repo: createKeyBackupRepo(db.db) }), roomVersions: loaded.roomVersions };
   const app = createApp(services, ["client"]);
 
   const call = jsonCaller(app);

@@ -13,3 +13,7 @@ export * from "./reports.ts";
 export * from "./search.ts";
 export * from "./presence.ts";
 export * from "./push.ts";
+export * from "./e2ee-keys.ts";
+export * from "./to-device.ts";
+export * from "./cross-signing.ts";
+export * from "./key-backup.ts";
