@@ -18,6 +18,27 @@ function stats(times: number[]) {
   return { count: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
 }
 
+/** A connection long-polls; another user sends into one of its rooms: send done -> answer. */
+async function wakeUps(s: Awaited<ReturnType<typeof roomsTestServer>>, friend: string) {
+  const user = await s.register("waker");
+  const { room_id: roomId } = await s.rooms.creator.createRoom(user.userId, { preset: "public_chat" });
+  await s.rooms.membership.join(roomId, friend);
+  const body = { conn_id: "wake", lists: { all: { range: [0, 19], timeline_limit: 1, required_state: { include: [] } } } };
+  const first = await s.call("POST", "/_matrix/client/v4/sync", { token: user.token, body });
+  let pos: string = first.body.pos;
+  const times: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const waiting = s.call("POST", `/_matrix/client/v4/sync?pos=${encodeURIComponent(pos)}&timeout=10000`, { token: user.token, body });
+    await Bun.sleep(20);
+    await s.rooms.appender.append({ roomId, type: "m.room.message", sender: friend, content: { msgtype: "m.text", body: `wake ${i}` } });
+    const sent = performance.now();
+    const answer = await waiting;
+    times.push(performance.now() - sent);
+    pos = answer.body.pos;
+  }
+  return stats(times);
+}
+
 export async function run({ seconds }: { seconds: number }): Promise<Record<string, unknown>> {
   const s = await roomsTestServer();
   try {
@@ -49,6 +70,7 @@ export async function run({ seconds }: { seconds: number }): Promise<Record<stri
       }
       result[`rooms${size}`] = { ...stats(times.slice(1)), firstMs: round(times[0]!, 2), roomsReturned: rooms };
     }
+    result.wakeUpAfterMessage = await wakeUps(s, friend);
     return result;
   } finally {
     await s.close();
