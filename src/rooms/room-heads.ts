@@ -2,6 +2,7 @@
 // state, loaded once and then kept up to date by the writer (./event-appender.ts), with one
 // write at a time per room (withRoomLock).
 import type { Engine, RoomVersionRules, StateMap } from "../engine/index.ts";
+import { createKeyedQueue } from "../storage/ordered-writes.ts";
 import type { EventsRepo } from "../storage/repos/events.ts";
 import type { StateStore } from "./state-store.ts";
 
@@ -36,7 +37,7 @@ export function createRoomHeads(deps: {
 }): RoomHeads {
   const heads = new Map<string, RoomHead>();
   const loading = new Map<string, Promise<RoomHead | null>>();
-  const locks = new Map<string, Promise<unknown>>();
+  const locks = createKeyedQueue();
 
   async function load(roomId: string): Promise<RoomHead | null> {
     const room = await deps.repo.room(roomId);
@@ -75,26 +76,14 @@ export function createRoomHeads(deps: {
       if (heads.size > CACHED_HEADS) {
         // Evict the oldest head no writer holds (a locked room's head must stay the one it updates).
         for (const roomId of heads.keys()) {
-          if (!locks.has(roomId)) {
+          if (!locks.busy(roomId)) {
             heads.delete(roomId);
             break;
           }
         }
       }
     },
-    withRoomLock(roomId, task) {
-      const previous = locks.get(roomId) ?? Promise.resolve();
-      const run = previous.then(task, task);
-      const settled = run.then(
-        () => {},
-        () => {},
-      );
-      locks.set(roomId, settled);
-      void settled.then(() => {
-        if (locks.get(roomId) === settled) locks.delete(roomId);
-      });
-      return run;
-    },
+    withRoomLock: (roomId, task) => locks.run(roomId, task),
   };
   return self;
 }
