@@ -32,6 +32,8 @@ export interface RouterOptions {
 export interface HttpApp {
   /** Answers one request; `remoteAddress` is the socket's peer when served by a listener. */
   handle(request: Request, remoteAddress?: string): Promise<Response>;
+  /** Every registered method and path (Elysia syntax), for introspection and tests. */
+  readonly routes: readonly { method: string; path: string }[];
 }
 
 const CORS_HEADERS: Record<string, string> = {
@@ -155,6 +157,7 @@ export function createRouter(options: RouterOptions): HttpApp {
   }
 
   return {
+    routes: options.endpoints.flatMap((definition) => definition.paths.map((path) => ({ method: definition.method, path }))),
     async handle(request, remoteAddress = "") {
       const started = performance.now();
       const id = `${Date.now().toString(36)}-${(nextId++).toString(36)}`;
