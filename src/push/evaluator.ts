@@ -18,6 +18,9 @@ import type { PushRules } from "./rules.ts";
 
 /** The thread id of the main timeline. */
 export const MAIN_THREAD = "main";
+
+/** Limit: how long read positions moved by sends may wait to be written with others. */
+const MARKS_FLUSH_MS = 250;
 /** Limit: relation hops followed to find an event's thread (the spec recommends at most 3). */
 const MAX_THREAD_HOPS = 3;
 /** Limit: notification rows written in one statement (a batch of queued events is split there). */
@@ -140,6 +143,32 @@ export function createPushEvaluator(deps: PushEvaluatorDeps) {
   const waiters: { target: number; resolve: () => void }[] = [];
   const listeners: ((userIds: ReadonlySet<string>) => void)[] = [];
 
+  // Read positions a send moved and no notification came with: written together, within
+  // MARKS_FLUSH_MS or before counts are read (settled), not one statement per message.
+  const pendingMarks = new Map<string, SentMark>();
+  let marksTimer: ReturnType<typeof setTimeout> | undefined;
+  async function flushMarks(): Promise<void> {
+    if (marksTimer) clearTimeout(marksTimer);
+    marksTimer = undefined;
+    if (pendingMarks.size === 0) return;
+    const marks = [...pendingMarks.values()];
+    pendingMarks.clear();
+    try {
+      await deps.repo.insert(newBatch(), marks);
+    } catch (error) {
+      log.error("storing read positions failed", { rows: marks.length, error: String(error) });
+    }
+  }
+  function deferMarks(marks: readonly SentMark[]): void {
+    for (const mark of marks) {
+      const key = JSON.stringify([mark.userId, mark.roomId, mark.threadId]);
+      const known = pendingMarks.get(key);
+      if (!known || known.streamOrdering < mark.streamOrdering) pendingMarks.set(key, mark);
+    }
+    marksTimer ??= setTimeout(() => void flushMarks(), MARKS_FLUSH_MS);
+    marksTimer.unref?.();
+  }
+
   async function drain(): Promise<void> {
     while (queue.length > 0) {
       const batch = newBatch();
@@ -156,7 +185,13 @@ export function createPushEvaluator(deps: PushEvaluatorDeps) {
         }
       }
       try {
-        await deps.repo.insert(batch, newestMarks(sent));
+        if (batch.userIds.length === 0) deferMarks(newestMarks(sent));
+        else {
+          deferMarks(newestMarks(sent));
+          const marks = [...pendingMarks.values()];
+          pendingMarks.clear();
+          await deps.repo.insert(batch, marks);
+        }
       } catch (error) {
         log.error("storing push actions failed", { rows: batch.userIds.length, error: String(error) });
       }
@@ -191,21 +226,24 @@ export function createPushEvaluator(deps: PushEvaluatorDeps) {
     },
 
     /**
-     * Resolves once every event queued before the call is stored (or after `maxWaitMs`): the
-     * counts a sync response carries include the events it carries.
+     * Resolves once every event queued before the call is stored, read positions included (or
+     * after `maxWaitMs`): the counts a sync response carries include the events it carries.
      */
     settled(maxWaitMs: number): Promise<void> {
       const target = enqueued;
-      if (processed >= target) return Promise.resolve();
-      return new Promise((resolve) => {
-        const waiter = { target, resolve };
-        waiters.push(waiter);
-        setTimeout(() => {
-          const index = waiters.indexOf(waiter);
-          if (index >= 0) waiters.splice(index, 1);
-          resolve();
-        }, maxWaitMs).unref?.();
-      });
+      const processedUpTo = (): Promise<void> => {
+        if (processed >= target) return Promise.resolve();
+        return new Promise((resolve) => {
+          const waiter = { target, resolve };
+          waiters.push(waiter);
+          setTimeout(() => {
+            const index = waiters.indexOf(waiter);
+            if (index >= 0) waiters.splice(index, 1);
+            resolve();
+          }, maxWaitMs).unref?.();
+        });
+      };
+      return processedUpTo().then(flushMarks);
     },
 
     /** Called after each stored batch with the users whose counts may have changed. */
