@@ -4,17 +4,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import type { Server } from "bun";
 import { createApp, type AppServices } from "./app.ts";
-import { createAccountServices, type AccountServices } from "./auth/accounts.ts";
+import { createAccountServices } from "./auth/accounts.ts";
 import { createServerKeys } from "./auth/server-keys.ts";
 import { loadOrCreateSigningKey } from "./auth/signing-key.ts";
+import type { ServerSigningKey } from "./auth/signing-key.ts";
 import { createUserDataServices } from "./auth/user-data.ts";
 import type { Config } from "./config/verify.ts";
-import { ed25519Signer, loadEngine } from "./engine/index.ts";
+import { ed25519Signer, loadEngine, type Engine } from "./engine/index.ts";
 import { createRoomServices, roomEventInfo } from "./rooms/index.ts";
-import { createRoomEphemeralServices, type RoomEphemeralServices } from "./rooms/ephemeral.ts";
-import { createPushServices, type PushServices } from "./push/index.ts";
-import { createPresenceServices, type PresenceServices } from "./sync/presence.ts";
-import { createSyncNotifier, createSyncServices, type SyncServices } from "./sync/index.ts";
+import { createRoomEphemeralServices } from "./rooms/ephemeral.ts";
+import { createPushServices } from "./push/index.ts";
+import { createPresenceServices } from "./sync/presence.ts";
+import { createSyncNotifier, createSyncServices } from "./sync/index.ts";
 import { createDeviceLists } from "./sync/device-lists.ts";
 import { createKeyServices } from "./auth/keys.ts";
 import { createCrossSigning } from "./auth/cross-signing.ts";
@@ -27,7 +28,7 @@ import { RateLimiter } from "./http/rate-limit.ts";
 import type { Logger } from "./log/logger.ts";
 import { nativeEd25519 } from "./protocol/ed25519.ts";
 import { acquireDataDirectoryLock } from "./storage/data-dir-lock.ts";
-import { createDb, type Database } from "./storage/db.ts";
+import { createDb, type Database, type Db } from "./storage/db.ts";
 import type { PostgresBinaries } from "./storage/embedded/binaries.ts";
 import { applyMigrations, type Migration } from "./storage/migrate.ts";
 import { checkServerName } from "./storage/repos/server-meta.ts";
@@ -92,94 +93,120 @@ function tlsOptions(config: Config) {
   return { cert: readFileSync(certificate, "utf8"), key: readFileSync(key, "utf8") };
 }
 
-export async function startServer(config: Config, log: Logger, assets: RuntimeAssets): Promise<RunningServer> {
-  // Read TLS files first: a typo there should not cost a database start.
-  const tls = config.listeners.some((listener) => listener.tls) ? tlsOptions(config) : undefined;
-  const { db, lock } = await openStorage(config, log, assets);
-  const servers: Server<undefined>[] = [];
-  let accounts: AccountServices | undefined;
-  let ephemeral: RoomEphemeralServices | undefined;
-  let push: PushServices | undefined;
-  let presence: PresenceServices | undefined;
-  let sync: SyncServices | undefined;
+/** The services of a running homeserver, and how to wind them down. */
+export interface Homeserver {
+  services: AppServices;
+  /** Answers waiting long polls at once (first step of a shutdown, before listeners stop). */
+  releaseWaiters(): void;
+  /** Stops timers and queues (typing, push, presence, last-seen); the database stays open. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds every service over an open, migrated database: the one wiring of the modules, shared
+ * by `startServer` and the tests. Hooks are filled at construction; modules that keep data per
+ * device subscribe to the accounts' device events once they exist.
+ */
+export async function createHomeserver(options: {
+  db: Db;
+  config: Config;
+  log: Logger;
+  engine: Engine;
+  signingKey: ServerSigningKey;
+  rateLimiter: RateLimiter;
+  /** A clock for tests (rooms, push, receipts and typing, presence, sync); Date.now by default. */
+  now?: () => number;
+  /** Flush interval of last-seen data; null: only on stop (tests). */
+  lastSeenIntervalMs?: number | null;
+}): Promise<Homeserver> {
+  const { db, config, log, engine, now } = options;
+  const stops: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step();
+  };
   try {
-    const engine = await loadEngine();
-    const { key, created } = loadOrCreateSigningKey(config.signing_key_path, nativeEd25519);
-    if (created) log.info("created signing key", { path: config.signing_key_path, key_id: key.keyId });
-    const rateLimiter = new RateLimiter();
-    accounts = createAccountServices({ db: db.db, config, log, rateLimiter });
-    const profilesRepo = createProfilesRepo(db.db);
+    const accounts = createAccountServices({ db, config, log, rateLimiter: options.rateLimiter, lastSeenIntervalMs: options.lastSeenIntervalMs });
+    stops.push(() => accounts.lastSeen.stop());
+    const profilesRepo = createProfilesRepo(db);
     const rooms = await createRoomServices({
-      db: db.db, engine, log, signer: ed25519Signer(config.server_name, key, nativeEd25519),
+      db, engine, log, now, signer: ed25519Signer(config.server_name, options.signingKey, nativeEd25519),
       defaultRoomVersion: config.default_room_version,
       profileOf: (userId) => profilesRepo.get(userId),
       userDirectory: { enabled: config.user_directory.enabled, searchAllUsers: config.user_directory.search_all_users },
     });
     // Built before the services whose changes wake long-polling syncs (their hooks).
     const notifier = createSyncNotifier(rooms);
-    const deviceLists = await createDeviceLists({ db: db.db, notifier });
+    const deviceLists = await createDeviceLists({ db, notifier });
     // New cross-signing keys or signatures are a device list change of their user.
-    const deviceKeysRepo = createDeviceKeysRepo(db.db);
+    const deviceKeysRepo = createDeviceKeysRepo(db);
     const crossSigning = createCrossSigning({
-      repo: createCrossSigningRepo(db.db), uia: accounts.uia, ed25519: nativeEd25519,
+      repo: createCrossSigningRepo(db), uia: accounts.uia, ed25519: nativeEd25519,
       crossSigningChanged: async (userId) => deviceLists.changed(userId, await deviceKeysRepo.recordDeviceListChange(userId)),
     });
-    const keys = { ...createKeyServices({ db: db.db, ed25519: nativeEd25519, serverName: config.server_name, deviceListChanged: deviceLists.changed, crossSigningKeys: crossSigning.crossSigningKeys }), deviceLists };
+    const keys = { ...createKeyServices({ db, ed25519: nativeEd25519, serverName: config.server_name, deviceListChanged: deviceLists.changed, crossSigningKeys: crossSigning.crossSigningKeys }), deviceLists };
     const userData = createUserDataServices({
-      db: db.db, serverName: config.server_name, accounts,
-      // Hooks for sync and E2EE (wake-ups, device lists) go here too.
+      db, serverName: config.server_name, accounts,
       hooks: {
         memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId),
         accountDataChanged: notifier.accountDataChanged,
-        // Deleted devices lose their keys (a device list change) and their sliding sync connections.
-        devicesDeleted: async (userId, deviceIds) => {
-          await keys.deviceKeys.devicesDeleted(userId, deviceIds);
-          sync?.slidingSync.forgetDevices(userId, deviceIds);
-        },
+        // Deleted devices lose their keys: a device list change.
+        devicesDeleted: keys.deviceKeys.devicesDeleted,
       },
     });
-    const pushServices = await createPushServices({ db: db.db, engine, rooms, serverName: config.server_name, log });
-    push = pushServices;
-    ephemeral = createRoomEphemeralServices({
-      db: db.db, rooms: rooms.reader, accountData: userData.accountData, serverName: config.server_name, bus: rooms.bus,
-      userExists: async (userId) => (await accounts!.repo.getUser(userId)) !== undefined,
+    const push = await createPushServices({ db, engine, rooms, serverName: config.server_name, log, now });
+    stops.push(() => push.close());
+    const userExists = async (userId: string) => (await accounts.repo.getUser(userId)) !== undefined;
+    const ephemeral = createRoomEphemeralServices({
+      db, rooms: rooms.reader, accountData: userData.accountData, serverName: config.server_name, bus: rooms.bus, now, userExists,
       events: roomEventInfo(rooms),
       hooks: {
         typingChanged: notifier.typingChanged,
         // A moved receipt wakes the user's syncs and clears their notification counts.
-        receiptsChanged: (roomId, position) => (notifier.receiptsChanged(roomId, position), pushServices.unreadCounts.receiptsChanged(roomId, position)),
+        receiptsChanged: (roomId, position) => (notifier.receiptsChanged(roomId, position), push.unreadCounts.receiptsChanged(roomId, position)),
       },
     });
-    presence = await createPresenceServices({
-      db: db.db, config: config.presence, serverName: config.server_name, log, bus: rooms.bus,
-      userExists: async (userId) => (await accounts!.repo.getUser(userId)) !== undefined,
+    stops.push(() => ephemeral.typing.close());
+    const presence = await createPresenceServices({ db, config: config.presence, serverName: config.server_name, log, bus: rooms.bus, now, userExists });
+    stops.push(() => presence.stop());
+    const sync = await createSyncServices({
+      db, notifier, rooms, ephemeral, filters: userData.filters, presence, now, unreadCounts: push.unreadCounts, pushRules: push.pushRulesSource,
+      deviceLists, deviceKeys: keys.deviceKeys,
     });
-    sync = await createSyncServices({ db: db.db, notifier, rooms, ephemeral, filters: userData.filters, presence, unreadCounts: push.unreadCounts, pushRules: push.pushRulesSource, deviceLists, deviceKeys: keys.deviceKeys });
+    // A deleted device's sliding sync connections go with it.
+    accounts.deviceEvents.subscribe(async (userId, deviceIds) => sync.slidingSync.forgetDevices(userId, deviceIds));
     const services: AppServices = {
-      config,
-      log,
-      version: VERSION,
-      rateLimiter,
-      accounts,
-      userData,
-      rooms,
-      ephemeral,
-      presence,
-      sync,
-      keys,
-      crossSigning,
-      keyBackup: createKeyBackup({ repo: createKeyBackupRepo(db.db) }),
-      push,
+      config, log, version: VERSION, rateLimiter: options.rateLimiter,
+      accounts, userData, rooms, ephemeral, presence, sync, keys, crossSigning, push,
+      keyBackup: createKeyBackup({ repo: createKeyBackupRepo(db) }),
       roomVersions: engine.roomVersions,
       serverKeys: createServerKeys({
         serverName: config.server_name,
-        signingKey: key,
+        signingKey: options.signingKey,
         oldKeys: config.old_signing_keys,
         validityMs: config.key_refresh_interval,
         ed25519: nativeEd25519,
         canonicalJson: engine.canonicalJson,
       }),
     };
+    return { services, releaseWaiters: () => sync.notifier.close(), stop };
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+}
+
+export async function startServer(config: Config, log: Logger, assets: RuntimeAssets): Promise<RunningServer> {
+  // Read TLS files first: a typo there should not cost a database start.
+  const tls = config.listeners.some((listener) => listener.tls) ? tlsOptions(config) : undefined;
+  const { db, lock } = await openStorage(config, log, assets);
+  const servers: Server<undefined>[] = [];
+  let homeserver: Homeserver | undefined;
+  try {
+    const engine = await loadEngine();
+    const { key, created } = loadOrCreateSigningKey(config.signing_key_path, nativeEd25519);
+    if (created) log.info("created signing key", { path: config.signing_key_path, key_id: key.keyId });
+    homeserver = await createHomeserver({ db: db.db, config, log, engine, signingKey: key, rateLimiter: new RateLimiter() });
+    const { services } = homeserver;
     // Bun's own cap is a backstop; readBody enforces the configured limits with the spec's error.
     const maxRequestBodySize = Math.max(config.max_upload_size, config.max_request_body_size) + 65_536;
     for (const listener of config.listeners) {
@@ -200,10 +227,7 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
     }
   } catch (error) {
     for (const server of servers) server.stop(true);
-    ephemeral?.typing.close();
-    await push?.close().catch(() => {});
-    await presence?.stop().catch(() => {});
-    await accounts?.lastSeen.stop();
+    await homeserver?.stop().catch(() => {});
     await db.close().catch(() => {});
     lock.release();
     throw error;
@@ -217,12 +241,9 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
     stop: () =>
       (stopping ??= (async () => {
         // Long-polling syncs answer now instead of holding the shutdown for their timeout.
-        sync?.notifier.close();
+        homeserver?.releaseWaiters();
         await Promise.all(servers.map((server) => server.stop(false)));
-        ephemeral?.typing.close();
-        await push?.close();
-        await presence?.stop();
-        await accounts?.lastSeen.stop();
+        await homeserver?.stop();
         await db.close();
         lock.release();
         log.info("stopped");
