@@ -199,3 +199,39 @@ export function createNotifier(deps: {
     },
   };
 }
+
+/** One computation of a long-polling request: its answer, and whether it has anything new. */
+export interface PollResult<T> {
+  empty: boolean;
+  /** Rooms the user is joined to, so room changes wake the wait. */
+  joined: readonly string[];
+  answer(): T;
+}
+
+/**
+ * The long-poll of /sync and sliding sync: computes at once; when there is nothing new and
+ * waiting is allowed, waits for a change of the user (until the deadline or the client goes)
+ * and computes again. Listening starts before the first computation, so a change while it runs
+ * wakes the wait that follows.
+ */
+export async function longPoll<T>(
+  notifier: Pick<Notifier, "listen">,
+  userId: string,
+  options: { timeoutMs: number; mayWait: boolean; signal?: AbortSignal },
+  compute: () => Promise<PollResult<T>>,
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  const waiter = notifier.listen(userId);
+  try {
+    for (;;) {
+      waiter.rearm();
+      const result = await compute();
+      const remaining = deadline - Date.now();
+      if (!result.empty || !options.mayWait || remaining <= 0 || options.signal?.aborted) return result.answer();
+      waiter.setRooms(result.joined);
+      if (!(await waiter.wait(remaining, options.signal))) return result.answer();
+    }
+  } finally {
+    waiter.close();
+  }
+}

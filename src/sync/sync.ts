@@ -9,7 +9,7 @@ import type { Typing } from "../rooms/typing.ts";
 import type { AccountDataRepo } from "../storage/repos/account-data.ts";
 import { STREAM_START, type MembershipRow, type SyncRepo } from "../storage/repos/sync.ts";
 import { resolveSyncFilter, roomIncluded, timelineFilter } from "./filter.ts";
-import type { Notifier } from "./notifier.ts";
+import { longPoll, type Notifier } from "./notifier.ts";
 import type { PresenceSource, PresenceState } from "./presence-source.ts";
 import type { RoomRange, RoomTimelines } from "./room-timelines.ts";
 import { assembleResponse, type SyncResponse } from "./response.ts";
@@ -175,22 +175,11 @@ export function createSync(deps: SyncDeps) {
       const filter = await resolveSyncFilter(deps.filters, user.userId, query.filter);
       if (deps.presence?.enabled) await deps.presence.setFromSync(user.userId, query.set_presence ?? "online");
       const fullState = query.full_state === true;
-      const deadline = Date.now() + Math.min(Math.max(query.timeout ?? 0, 0), MAX_SYNC_TIMEOUT_MS);
-      // Listening before the first compute: a change while it runs wakes the wait that follows.
-      const waiter = deps.notifier.listen(user.userId);
-      try {
-        for (;;) {
-          waiter.rearm();
-          const result = await compute(user, filter, since, fullState);
-          const remaining = deadline - Date.now();
-          const answer = () => (query.use_state_after === true ? withStateAfter(result.response) : result.response);
-          if (!result.empty || since === null || fullState || remaining <= 0 || signal?.aborted) return answer();
-          waiter.setRooms(result.joined);
-          if (!(await waiter.wait(remaining, signal))) return answer();
-        }
-      } finally {
-        waiter.close();
-      }
+      const timeoutMs = Math.min(Math.max(query.timeout ?? 0, 0), MAX_SYNC_TIMEOUT_MS);
+      return longPoll(deps.notifier, user.userId, { timeoutMs, mayWait: since !== null && !fullState, signal }, async () => {
+        const result = await compute(user, filter, since, fullState);
+        return { ...result, answer: () => (query.use_state_after === true ? withStateAfter(result.response) : result.response) };
+      });
     },
   };
 }

@@ -2,40 +2,14 @@
 // arrives by sync, the join, messages, members, typing, read receipts and unread counts (cleared by a
 // receipt, highlights for mentions) show on the other client.
 // https://spec.matrix.org/v1.19/client-server-api/#syncing
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
-import { ClientEvent, createClient, NotificationCountType, RoomEvent, RoomMemberEvent, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
-import { logger } from "matrix-js-sdk/lib/logger.js";
-import { listenerEnv, type RunningProcess, spawnMyelin, tempFolder } from "../helpers/process.ts";
+import { expect, test } from "bun:test";
+import { ClientEvent, NotificationCountType, RoomEvent, RoomMemberEvent, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
+import { sdkServer } from "../helpers/sdk-server.ts";
 
-const dir = tempFolder();
-let server: RunningProcess;
-let baseUrl: string;
-const clients: MatrixClient[] = [];
-
-beforeAll(async () => {
-  (logger as unknown as { setLevel(level: string): void }).setLevel("silent");
-  server = spawnMyelin(["serve"], {
-    MYELIN_DATA_DIRECTORY: dir,
-    MYELIN_SERVER_NAME: "sdk-sync.test",
-    MYELIN_LISTENERS: listenerEnv(["client"]),
-    MYELIN_ENABLE_REGISTRATION: "true",
-    MYELIN_RC_EXEMPT_LOOPBACK: "true",
-  });
-  [baseUrl] = (await server.urls()) as [string];
-});
-
-afterAll(async () => {
-  for (const client of clients) client.stopClient();
-  if (server) expect(await server.stop()).toBe(0);
-  rmSync(dir, { recursive: true, force: true });
-});
+const server = sdkServer("sdk-sync.test");
 
 async function syncingClient(username: string): Promise<MatrixClient> {
-  const anonymous = createClient({ baseUrl });
-  const r = await anonymous.registerRequest({ username, password: "correct horse battery", auth: { type: "m.login.dummy" } });
-  const client = createClient({ baseUrl, userId: r.user_id, accessToken: r.access_token!, deviceId: r.device_id });
-  clients.push(client);
+  const client = await server.client(username);
   const prepared = new Promise<void>((resolve) => client.on(ClientEvent.Sync, (state) => state === "PREPARED" && resolve()));
   await client.startClient({ initialSyncLimit: 10, lazyLoadMembers: true });
   await prepared;

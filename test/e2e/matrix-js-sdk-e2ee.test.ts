@@ -3,45 +3,16 @@
 // cross-signing, Alice creates an encrypted room, messages are exchanged and decrypted, a new
 // device of Bob reads new messages, and Alice's key backup restores old keys on a fresh device.
 // https://spec.matrix.org/v1.19/client-server-api/#end-to-end-encryption
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
-import { ClientEvent, createClient, type MatrixClient, type MatrixEvent } from "matrix-js-sdk";
-import { logger } from "matrix-js-sdk/lib/logger.js";
+import { expect, test } from "bun:test";
+import { ClientEvent, type MatrixClient, type MatrixEvent } from "matrix-js-sdk";
 import { LoggerLevel, Tracing } from "@matrix-org/matrix-sdk-crypto-wasm";
-import { listenerEnv, type RunningProcess, spawnMyelin, tempFolder } from "../helpers/process.ts";
+import { SDK_PASSWORD as PASSWORD, sdkServer } from "../helpers/sdk-server.ts";
 
-const PASSWORD = "correct horse battery";
-const dir = tempFolder();
-let server: RunningProcess;
-let baseUrl: string;
-const clients: MatrixClient[] = [];
-
-beforeAll(async () => {
-  (logger as unknown as { setLevel(level: string): void }).setLevel("silent");
-  server = spawnMyelin(["serve"], {
-    MYELIN_DATA_DIRECTORY: dir,
-    MYELIN_SERVER_NAME: "sdk-e2ee.test",
-    MYELIN_LISTENERS: listenerEnv(["client"]),
-    MYELIN_ENABLE_REGISTRATION: "true",
-    MYELIN_RC_EXEMPT_LOOPBACK: "true",
-  });
-  [baseUrl] = (await server.urls()) as [string];
-});
-
-afterAll(async () => {
-  for (const client of clients) client.stopClient();
-  if (server) expect(await server.stop()).toBe(0);
-  rmSync(dir, { recursive: true, force: true });
-});
+const server = sdkServer("sdk-e2ee.test");
 
 /** A client on a device (registered, or logged in again for another device) with Rust crypto, synced. */
 async function device(username: string, register: boolean): Promise<MatrixClient> {
-  const anonymous = createClient({ baseUrl });
-  const session = register
-    ? await anonymous.registerRequest({ username, password: PASSWORD, auth: { type: "m.login.dummy" } })
-    : await anonymous.loginRequest({ type: "m.login.password", identifier: { type: "m.id.user", user: username }, password: PASSWORD });
-  const client = createClient({ baseUrl, userId: session.user_id, accessToken: session.access_token!, deviceId: session.device_id });
-  clients.push(client);
+  const client = await server.client(username, register ? "register" : "login");
   await client.initRustCrypto({ useIndexedDB: false });
   // initRustCrypto turns the crypto core's debug tracing on; errors are enough here.
   new Tracing(LoggerLevel.Error).turnOn();

@@ -2,39 +2,12 @@
 // create a room, invite and join, exchange 200 messages, edit, react, start a thread, redact,
 // paginate back to the start, upgrade the room and follow the tombstone. Only the SDK's public
 // API talks to the server (no sync yet: issue 6; joins use syncRoom: false).
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
-import { createClient, Direction, type MatrixClient } from "matrix-js-sdk";
-import { logger } from "matrix-js-sdk/lib/logger.js";
-import { listenerEnv, type RunningProcess, spawnMyelin, tempFolder } from "../helpers/process.ts";
+import { expect, test } from "bun:test";
+import { Direction } from "matrix-js-sdk";
+import { sdkServer } from "../helpers/sdk-server.ts";
 
-const SERVER = "sdk-rooms.test";
-const dir = tempFolder();
-let server: RunningProcess;
-let baseUrl: string;
-
-beforeAll(async () => {
-  (logger as unknown as { setLevel(level: string): void }).setLevel("silent");
-  server = spawnMyelin(["serve"], {
-    MYELIN_DATA_DIRECTORY: dir,
-    MYELIN_SERVER_NAME: SERVER,
-    MYELIN_LISTENERS: listenerEnv(["client"]),
-    MYELIN_ENABLE_REGISTRATION: "true",
-    MYELIN_RC_EXEMPT_LOOPBACK: "true",
-  });
-  [baseUrl] = (await server.urls()) as [string];
-});
-
-afterAll(async () => {
-  if (server) expect(await server.stop()).toBe(0);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function register(username: string): Promise<MatrixClient> {
-  const anonymous = createClient({ baseUrl });
-  const response = await anonymous.registerRequest({ username, password: "correct horse battery", auth: { type: "m.login.dummy" } });
-  return createClient({ baseUrl, userId: response.user_id, accessToken: response.access_token!, deviceId: response.device_id });
-}
+const server = sdkServer("sdk-rooms.test");
+const register = (username: string) => server.client(username);
 
 test("two users live through a room: messages, edits, reactions, threads, redactions, history, upgrade", async () => {
   const alice = await register("alice");

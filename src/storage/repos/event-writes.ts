@@ -57,19 +57,6 @@ export interface EventWrite {
   search?: { key: string; text: string };
 }
 
-/** PostgreSQL text cannot hold NUL: columns copied out of event content drop it (the JSON text keeps it escaped). */
-const noNul = <T>(value: T): T => (typeof value === "string" && value.includes("\u0000") ? (value.replaceAll("\u0000", "") as T) : value);
-
-/** The event row and the summary columns with NUL removed from values that came from content. */
-function sanitize(write: EventWrite): EventWrite {
-  const e = write.event;
-  const event = { ...e, membership: noNul(e.membership), relatesTo: noNul(e.relatesTo), relType: noNul(e.relType) };
-  const stats = write.stats ? Object.fromEntries(Object.entries(write.stats).map(([k, v]) => [k, noNul(v)])) : undefined;
-  const search = write.search ? { key: write.search.key, text: noNul(write.search.text) } : undefined;
-  const currentState = write.currentState?.map((c) => ({ ...c, membership: noNul(c.membership) }));
-  const membership = write.membership ? { ...write.membership, membership: noNul(write.membership.membership) } : undefined;
-  return { ...write, event, stats, search, currentState, membership };
-}
 
 export function createEventWrites(sql: Sql, options: { onError?: (error: unknown) => void } = {}) {
   const statistics = createTableStatistics(sql, ["events", "event_search", "room_memberships", "current_state"], options.onError ?? (() => {}));
@@ -168,8 +155,7 @@ export function createEventWrites(sql: Sql, options: { onError?: (error: unknown
     /** Writes the event and what goes with it atomically; DuplicateTransactionError when the txn id exists. */
     async persist(write: EventWrite): Promise<void> {
       try {
-        const clean = sanitize(write);
-        await (isSimple(clean) ? persistSimple(clean) : persistFull(clean));
+        await (isSimple(write) ? persistSimple(write) : persistFull(write));
         statistics.wrote();
       } catch (error) {
         const pgError = error as { code?: string; table_name?: string };

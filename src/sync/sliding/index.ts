@@ -5,7 +5,7 @@
 import type { Viewer } from "../../rooms/client-events.ts";
 import type { StreamTracker } from "../../rooms/stream-tracker.ts";
 import type { Typing } from "../../rooms/typing.ts";
-import type { Notifier } from "../notifier.ts";
+import { longPoll, type Notifier } from "../notifier.ts";
 import type { PresenceSource, PresenceState } from "../presence-source.ts";
 import { MAX_SYNC_TIMEOUT_MS } from "../sync.ts";
 import type { Connections, ConnectionSnapshot, SentRoom } from "./connections.ts";
@@ -113,22 +113,11 @@ export function createSlidingSync(deps: SlidingSyncDeps) {
       const { userId, deviceId } = viewer;
       const snapshot = deps.connections.begin(userId, deviceId, request.connId, request.pos);
       if (deps.presence?.enabled) await deps.presence.setFromSync(userId, setPresence ?? "online");
-      const deadline = Date.now() + Math.min(request.timeout, MAX_SYNC_TIMEOUT_MS);
-      // Listening before the first compute: a change while it runs wakes the wait that follows.
-      const waiter = deps.notifier.listen(userId);
-      try {
-        for (;;) {
-          waiter.rearm();
-          const result = await compute(viewer, request, snapshot);
-          const remaining = deadline - Date.now();
-          const answer = () => ({ pos: deps.connections.commit(userId, deviceId, request.connId, result.token, result.next), ...result.body });
-          if (!result.empty || request.pos === null || remaining <= 0 || signal?.aborted) return answer();
-          waiter.setRooms(result.joined);
-          if (!(await waiter.wait(remaining, signal))) return answer();
-        }
-      } finally {
-        waiter.close();
-      }
+      const timeoutMs = Math.min(request.timeout, MAX_SYNC_TIMEOUT_MS);
+      return longPoll(deps.notifier, userId, { timeoutMs, mayWait: request.pos !== null, signal }, async () => {
+        const result = await compute(viewer, request, snapshot);
+        return { ...result, answer: () => ({ pos: deps.connections.commit(userId, deviceId, request.connId, result.token, result.next), ...result.body }) };
+      });
     },
   };
 }
