@@ -46,3 +46,10 @@ export function httpConnection(url: string): { call: HttpCall; close(): void } {
   };
   return { call, close: () => socket.destroy() };
 }
+
+/** The JSON answer of a request that must succeed (200); anything else throws with the answer. */
+export async function callJson(connection: { call: HttpCall }, method: string, path: string, body?: unknown, token?: string): Promise<any> {
+  const answer = await connection.call(method, path, body, token);
+  if (answer.status !== 200) throw new Error(`${method} ${path}: ${answer.status} ${answer.body}`);
+  return JSON.parse(answer.body);
+}

@@ -113,6 +113,9 @@ export function cpuReport(started: Started): { myelinMs: number; postgresMs: num
   return { myelinMs: cpuMsOf(started.pid), postgresMs: postgresPids(started.dataDirectory).reduce((sum, pid) => sum + cpuMsOf(pid), 0) };
 }
 
+/** The q-quantile (0..1) of the values (nearest rank; 0 when empty). */
+export const percentile = (values: readonly number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? 0;
+
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 export interface LoadResult {

@@ -1,7 +1,7 @@
 // POST /keys/query for 500 users with uploaded device keys, over HTTP against a real Myelin on
 // its embedded PostgreSQL (target under 100 ms: one statement for all users).
-import { httpConnection } from "../http-connection.ts";
-import { round, startMyelin } from "../lib.ts";
+import { callJson, httpConnection } from "../http-connection.ts";
+import { percentile, round, startMyelin } from "../lib.ts";
 import { deviceSigner } from "../../test/helpers/device-keys.ts";
 
 export const name = "keys-query";
@@ -10,17 +10,11 @@ const USERS = 500;
 const WRITERS = 8;
 const QUERIES = 20;
 
-const percentile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? 0;
-
 export async function run(): Promise<Record<string, unknown>> {
   const server = await startMyelin({ MYELIN_ENABLE_REGISTRATION: "true", MYELIN_RC_EXEMPT_LOOPBACK: "true" });
   try {
     const writers = Array.from({ length: WRITERS }, () => httpConnection(server.url));
-    const call = async (connection: (typeof writers)[number], method: string, path: string, body?: unknown, token?: string) => {
-      const answer = await connection.call(method, path, body, token);
-      if (answer.status !== 200) throw new Error(`${method} ${path}: ${answer.status} ${answer.body}`);
-      return JSON.parse(answer.body);
-    };
+    const call = callJson;
     const userIds: string[] = [];
     let token = "";
     await Promise.all(

@@ -3,8 +3,8 @@
 // - send-to-wake-up latency: one client long-polls, another sends into the room (target p50 under 20 ms);
 // - 1,000 idle long-polling connections: Myelin's extra memory (target under 100 MB).
 import { connect, type Socket } from "node:net";
-import { httpConnection } from "../http-connection.ts";
-import { memoryReport, round, startMyelin } from "../lib.ts";
+import { callJson, httpConnection } from "../http-connection.ts";
+import { memoryReport, percentile, round, startMyelin } from "../lib.ts";
 
 export const name = "sync";
 
@@ -15,17 +15,11 @@ const WRITERS = 8;
 const WAKEUPS = 50;
 const IDLE_POLLERS = 1_000;
 
-const percentile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? 0;
-
 export async function run(): Promise<Record<string, unknown>> {
   const server = await startMyelin({ MYELIN_ENABLE_REGISTRATION: "true", MYELIN_RC_EXEMPT_LOOPBACK: "true" });
   try {
     const writers = Array.from({ length: WRITERS }, () => httpConnection(server.url));
-    const call = async (connection: (typeof writers)[number], method: string, path: string, body?: unknown, token?: string) => {
-      const answer = await connection.call(method, path, body, token);
-      if (answer.status !== 200) throw new Error(`${method} ${path}: ${answer.status} ${answer.body}`);
-      return JSON.parse(answer.body);
-    };
+    const call = callJson;
     const register = async (username: string) =>
       (await call(writers[0]!, "POST", "/_matrix/client/v3/register", { username, password: "bench-password", auth: { type: "m.login.dummy" } })).access_token as string;
     const token = await register("many");
