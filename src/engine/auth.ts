@@ -95,31 +95,21 @@ function contentFor(event: AuthPdu, checked: boolean): Readonly<Record<string, u
   }
 }
 
-/** The fields the rules read: signatures, hashes and unsigned stay on this side. */
-function compact(event: AuthPdu): AuthPdu {
+/** State and auth events need no references: only the checked event's are read. */
+function compactState(event: AuthPdu, checked = false): AuthPdu {
   return {
     event_id: event.event_id,
     room_id: event.room_id,
     sender: event.sender,
     type: event.type,
     state_key: event.state_key,
-    content: contentFor(event, true),
-    prev_events: event.prev_events,
-    auth_events: event.auth_events,
-    redacts: event.redacts,
+    content: contentFor(event, checked),
   };
 }
 
-/** State and auth events need no references: only the checked event's are read. */
-function compactState(event: AuthPdu): AuthPdu {
-  return {
-    event_id: event.event_id,
-    room_id: event.room_id,
-    sender: event.sender,
-    type: event.type,
-    state_key: event.state_key,
-    content: contentFor(event, false),
-  };
+/** The fields the rules read: signatures, hashes and unsigned stay on this side. */
+function compact(event: AuthPdu): AuthPdu {
+  return { ...compactState(event, true), prev_events: event.prev_events, auth_events: event.auth_events, redacts: event.redacts };
 }
 
 /** The error prefix of wasm/src/event_auth/op.rs for a state token the module does not hold. */
