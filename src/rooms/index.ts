@@ -28,7 +28,7 @@ import { createRelationCheck } from "./relation-checks.ts";
 import { createRelations, type Relations } from "./relations.ts";
 import { createRoomEvents, type RoomEvents } from "./room-events.ts";
 import { createRoomHeads, type RoomHeads } from "./room-heads.ts";
-import type { Membership as MembershipValue, RoomReader } from "./room-reader.ts";
+import type { MembershipState, RoomReader } from "./room-reader.ts";
 import { createServerAcls, type ServerAcls } from "./server-acl.ts";
 import { createStateStore, type StateStore } from "./state-store.ts";
 import { createEventCache, type EventCache } from "./stored-event.ts";
@@ -122,7 +122,7 @@ export async function createRoomServices(options: {
     roomVersion: async (roomId) => (await heads.get(roomId))?.version ?? null,
     async membership(roomId, userId) {
       const head = await heads.get(roomId);
-      return head ? (((await currentMember(head, cache, userId))?.membership as MembershipValue | undefined) ?? null) : null;
+      return head ? (((await currentMember(head, cache, userId))?.membership as MembershipState | undefined) ?? null) : null;
     },
     async canSeeEvent(userId, roomId, eventId) {
       const event = await cache.one(eventId);

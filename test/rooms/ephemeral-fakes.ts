@@ -1,6 +1,6 @@
 // Fakes for the ephemeral room services: a RoomReader over in-memory maps, a settable clock and
 // timers that fire when the test advances the clock.
-import type { Membership, RoomReader } from "../../src/rooms/room-reader.ts";
+import type { MembershipState as Membership, RoomReader } from "../../src/rooms/room-reader.ts";
 import type { Timers } from "../../src/rooms/typing.ts";
 
 export function fakeRoomReader() {
