@@ -16,6 +16,7 @@ import { createRoomExtras } from "./room-extras.ts";
 import { createRoomTimelines } from "./room-timelines.ts";
 import type { PushRulesSource, UnreadCountsSource } from "./sources.ts";
 import { createSync, type Sync } from "./sync.ts";
+import { createUserMemberships } from "./user-memberships.ts";
 import { createTypingClock } from "./token.ts";
 import type { DeviceLists } from "./device-lists.ts";
 import { createToDevice, type ToDevice } from "./to-device.ts";
@@ -62,6 +63,7 @@ export async function createSyncServices(deps: {
 }): Promise<SyncServices> {
   const { rooms, notifier } = deps;
   const repo = createSyncRepo(deps.db);
+  const memberships = createUserMemberships({ bus: rooms.bus, repo });
   const accountData = createAccountDataRepo(deps.db);
   const [accountDataPosition, receiptsPosition] = await Promise.all([accountData.maxPosition(), deps.ephemeral.receipts.position()]);
   const toDeviceRepo = createToDeviceRepo(deps.db);
@@ -73,14 +75,14 @@ export async function createSyncServices(deps: {
   deps.unreadCounts?.onChange((userId) => notifier.wakeUser(userId));
   deps.pushRules?.onChange((userId) => notifier.wakeUser(userId));
   const sync = createSync({
-    repo, accountData, filters: deps.filters, stream: rooms.stream, timelines, formatter: rooms.formatter, extras, notifier,
+    repo, memberships, accountData, filters: deps.filters, stream: rooms.stream, timelines, formatter: rooms.formatter, extras, notifier,
     typing: deps.ephemeral.typing, typingClock: createTypingClock((deps.now ?? Date.now)()),
     startPositions: { accountData: accountDataPosition, receipts: receiptsPosition },
     presence: deps.presence, unreadCounts: deps.unreadCounts, pushRules: deps.pushRules, toDevice, deviceLists: deps.deviceLists,
   });
   const dehydratedDevices = createDehydratedDevices({ repo: createDehydratedDevicesRepo(deps.db), inbox: toDeviceRepo, deviceKeys: deps.deviceKeys, now: deps.now });
   const slidingSync = buildSlidingSync({
-    db: deps.db, rooms, syncRepo: repo, accountData, access, extras, notifier, ephemeral: deps.ephemeral,
+    db: deps.db, rooms, syncRepo: repo, memberships, accountData, access, extras, notifier, ephemeral: deps.ephemeral,
     startPositions: { accountData: accountDataPosition, receipts: receiptsPosition },
     presence: deps.presence, unreadCounts: deps.unreadCounts, pushRules: deps.pushRules, toDevice, deviceLists: deps.deviceLists, now: deps.now,
   });

@@ -8,6 +8,7 @@ import type { StreamTracker } from "../rooms/stream-tracker.ts";
 import type { Typing } from "../rooms/typing.ts";
 import type { AccountDataRepo } from "../storage/repos/account-data.ts";
 import { STREAM_START, type MembershipRow, type SyncRepo } from "../storage/repos/sync.ts";
+import type { UserMemberships } from "./user-memberships.ts";
 import { resolveSyncFilter, roomIncluded, timelineFilter } from "./filter.ts";
 import { longPoll, type Notifier } from "./notifier.ts";
 import type { PresenceSource, PresenceState } from "./presence-source.ts";
@@ -39,6 +40,8 @@ export interface SyncUser {
 
 export interface SyncDeps {
   repo: SyncRepo;
+  /** Memberships kept in memory (./user-memberships.ts). */
+  memberships: Pick<UserMemberships, "at">;
   accountData: Pick<AccountDataRepo, "changes" | "get">;
   filters: Pick<Filters, "get">;
   stream: Pick<StreamTracker, "persistedUpTo">;
@@ -111,7 +114,7 @@ export function createSync(deps: SyncDeps) {
     const since = rawSince && clampSince(rawSince, upTo);
     const { userId } = user;
     const [memberships, forgotten, ignored, accountData] = await Promise.all([
-      repo.membershipsAt(userId, upTo.events),
+      deps.memberships.at(userId, upTo.events).then((m) => [...m.byRoom.values()]),
       repo.forgottenRooms(userId),
       deps.accountData.get(userId, "", "m.ignored_user_list"),
       deps.accountData.changes(userId, since?.accountData ?? 0, upTo.accountData),

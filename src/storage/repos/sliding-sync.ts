@@ -50,14 +50,6 @@ export function createSlidingSyncRepo(db: Db) {
         from account_data where user_id = ${userId} and type = 'm.tag' and room_id <> ''`;
       return new Map(rows.map((r) => [r.roomId, Object.keys(r.content?.tags ?? {})]));
     },
-
-    /** The rooms of `roomIds` the user was ever joined to. */
-    async everJoined(userId: string, roomIds: readonly string[]): Promise<Set<string>> {
-      if (roomIds.length === 0) return new Set();
-      const rows = await sql<{ roomId: string }[]>`select distinct room_id as "roomId" from room_memberships
-        where user_id = ${userId} and room_id = any(${roomIds as string[]}::text[]) and membership = 'join'`;
-      return new Set(rows.map((r) => r.roomId));
-    },
   };
 }
 

@@ -56,6 +56,19 @@ export function createSyncRepo(db: Db) {
         order by room_id, stream_ordering desc`;
     },
 
+    /** The user's newest membership of every room, and the rooms they were ever joined to. */
+    async allMemberships(userId: string): Promise<{ rows: MembershipRow[]; everJoined: string[] }> {
+      const rows = await sql<(MembershipRow & { everJoined: boolean })[]>`select distinct on (room_id) room_id as "roomId", membership,
+          event_id as "eventId", sender, stream_ordering::float8 as "streamOrdering",
+          bool_or(membership = 'join') over (partition by room_id) as "everJoined"
+        from room_memberships where user_id = ${userId}
+        order by room_id, stream_ordering desc`;
+      return {
+        rows: rows.map(({ everJoined: _, ...row }) => row),
+        everJoined: rows.filter((r) => r.everJoined).map((r) => r.roomId),
+      };
+    },
+
     async forgottenRooms(userId: string): Promise<Set<string>> {
       const rows = await sql<{ roomId: string }[]>`select room_id as "roomId" from forgotten_rooms where user_id = ${userId}`;
       return new Set(rows.map((r) => r.roomId));

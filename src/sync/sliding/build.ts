@@ -16,6 +16,8 @@ import type { ToDevice } from "../to-device.ts";
 import { createConnections } from "./connections.ts";
 import { createSlidingSync, type SlidingSync } from "./index.ts";
 import { createRoomRecency } from "./recency.ts";
+import { createRoomFacts } from "./room-facts.ts";
+import type { UserMemberships } from "../user-memberships.ts";
 import { createRoomData } from "./room-data.ts";
 import { createRoomLists } from "./room-list.ts";
 
@@ -23,6 +25,7 @@ export function buildSlidingSync(deps: {
   db: Db;
   rooms: Pick<RoomServices, "bus" | "stream" | "cache" | "stateStore" | "heads" | "formatter">;
   syncRepo: SyncRepo;
+  memberships: UserMemberships;
   accountData: Pick<AccountDataRepo, "changes" | "get">;
   access: Pick<HistoryAccess, "visible">;
   extras: Pick<RoomExtras, "strippedState">;
@@ -41,12 +44,14 @@ export function buildSlidingSync(deps: {
   const recency = createRoomRecency({ bus: rooms.bus, repo });
   return createSlidingSync({
     connections: createConnections(deps.now),
-    lists: createRoomLists({ syncRepo: deps.syncRepo, repo, accountData: deps.accountData, recency }),
+    lists: createRoomLists({
+      syncRepo: deps.syncRepo, memberships: deps.memberships, repo, accountData: deps.accountData, recency,
+      facts: createRoomFacts({ bus: rooms.bus, repo }),
+    }),
     roomData: createRoomData({
       syncRepo: deps.syncRepo, cache: rooms.cache, stateStore: rooms.stateStore, heads: rooms.heads, access: deps.access,
       formatter: rooms.formatter, extras: deps.extras, unreadCounts: deps.unreadCounts,
     }),
-    recency,
     notifier: deps.notifier,
     stream: rooms.stream,
     typingPosition: deps.ephemeral.typing,

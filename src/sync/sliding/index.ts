@@ -12,14 +12,12 @@ import type { Connections, ConnectionSnapshot, SentRoom } from "./connections.ts
 import { buildExtensions, type ExtensionDeps, type ExtensionPositions } from "./extensions.ts";
 import type { RoomData, SelectedRoom } from "./room-data.ts";
 import type { ListedRoom, RoomLists } from "./room-list.ts";
-import type { RoomRecency } from "./recency.ts";
 import { combineConfigs, type RoomConfig, type SlidingRequest } from "./request.ts";
 
 export interface SlidingSyncDeps extends ExtensionDeps {
   connections: Connections;
   lists: RoomLists;
   roomData: RoomData;
-  recency: RoomRecency;
   notifier: Notifier;
   stream: Pick<StreamTracker, "persistedUpTo">;
   typingPosition: Pick<Typing, "position">;
@@ -68,20 +66,15 @@ export function createSlidingSync(deps: SlidingSyncDeps) {
       }
     }
     // Subscriptions: rooms the user is or was in (or invited to, or knocked on); others are ignored.
-    const listedById = new Map(list.sorted.map((r) => [r.row.roomId, r]));
-    const unlisted = [...request.subscriptions.keys()].filter((id) => !listedById.has(id) && list.visible.has(id));
-    const activity = await deps.recency.of(unlisted.filter((id) => list.visible.get(id)!.membership === "join"));
     for (const [roomId, config] of request.subscriptions) {
-      const row = list.visible.get(roomId);
-      if (!row) continue;
-      const a = activity.get(roomId);
-      entry(listedById.get(roomId) ?? { row, activity: a?.latest ?? row.streamOrdering, bump: a?.bump ?? row.streamOrdering }).configs.push(config);
+      const room = list.entry(roomId);
+      if (room) entry(room).configs.push(config);
     }
     const selected: SelectedRoom[] = [...byRoom.values()].map(({ room, lists, configs }) => ({ room, lists, ...combineConfigs(configs), isDm: list.directRooms.has(room.row.roomId), strippedOnly: list.neverJoined.has(room.row.roomId) }));
 
     const built = await deps.roomData.build(selected, snapshot.rooms, upTo.events, since?.events ?? null, viewer);
     const initialRooms = new Set(Object.entries(built.rooms).filter(([, r]) => r.initial === true).map(([id]) => id));
-    const joined = list.sorted.filter((r) => r.row.membership === "join").map((r) => r.row.roomId);
+    const { joined } = list;
     const ext = await buildExtensions(deps, { config: request.extensions, userId: viewer.userId, deviceId: viewer.deviceId, since, upTo, rooms: [...byRoom.keys()], initialRooms, joined });
 
     const lists: Record<string, { count: number }> = {};
