@@ -36,23 +36,33 @@ export async function createDeviceLists(deps: { db: Db; notifier: Pick<Notifier,
   const repo: DeviceKeysRepo = createDeviceKeysRepo(deps.db);
   let position = await repo.maxPosition();
 
+  // From the changes' side: the users whose devices changed (or who joined or left a room of the
+  // requester) in the range, then which of them share a room with the requester now; not every
+  // member of the requester's rooms, which would grow with the account.
   async function changes(userId: string, joined: readonly string[], since: DeviceListRange, upTo: DeviceListRange): Promise<DeviceListChanges> {
     if (since.events >= upTo.events && since.deviceLists >= upTo.deviceLists) return { changed: [], left: [] };
-    const [sharing, memberships] = await Promise.all([repo.joinedUsers(joined), repo.membershipChanges(joined, since.events, upTo.events)]);
-    const shared = new Set(sharing);
-    shared.add(userId);
-    const changed = new Set(await repo.changedUsers([...shared], since.deviceLists, upTo.deviceLists));
-    const departed = new Set<string>();
+    const [changedAnywhere, memberships, membersOfRoomsLeft] = await Promise.all([
+      repo.usersChangedBetween(since.deviceLists, upTo.deviceLists),
+      repo.membershipChanges(joined, since.events, upTo.events),
+      repo.membersOfRoomsLeft(userId, since.events, upTo.events),
+    ]);
+    const newMembers = new Set<string>();
+    const departed = new Set<string>(membersOfRoomsLeft);
     for (const m of memberships) {
-      if (m.membership === "join" && shared.has(m.userId)) changed.add(m.userId);
+      if (m.membership === "join") newMembers.add(m.userId);
       else if (m.membership === "leave" || m.membership === "ban") departed.add(m.userId);
     }
+    const candidates = new Set([...changedAnywhere, ...newMembers, ...departed]);
+    candidates.delete(userId);
+    const shared = new Set(await repo.joinedToAny([...candidates], joined));
+    shared.add(userId);
+    const changed = new Set<string>();
+    for (const other of changedAnywhere) if (shared.has(other)) changed.add(other);
+    for (const other of newMembers) if (shared.has(other)) changed.add(other);
     // The requester's own joins: every member of those rooms newly shares a room with them.
     const roomsJoined = memberships.filter((m) => m.userId === userId && m.membership === "join").map((m) => m.roomId);
     for (const other of await repo.joinedUsers(roomsJoined)) changed.add(other);
-    // Rooms the requester left: their members who share no other room are gone too.
-    for (const other of await repo.membersOfRoomsLeft(userId, since.events, upTo.events)) departed.add(other);
-    const left = [...departed].filter((u) => !shared.has(u) && u !== userId);
+    const left = [...departed].filter((u) => !shared.has(u));
     return { changed: [...changed].sort(), left: left.sort() };
   }
 

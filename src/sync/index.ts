@@ -17,6 +17,8 @@ import { createRoomTimelines } from "./room-timelines.ts";
 import type { PushRulesSource, UnreadCountsSource } from "./sources.ts";
 import { createSync, type Sync } from "./sync.ts";
 import { createUserMemberships } from "./user-memberships.ts";
+import { createRoomRecency } from "./room-recency.ts";
+import { createSlidingSyncRepo } from "../storage/repos/sliding-sync.ts";
 import { createTypingClock } from "./token.ts";
 import type { DeviceLists } from "./device-lists.ts";
 import { createToDevice, type ToDevice } from "./to-device.ts";
@@ -64,6 +66,7 @@ export async function createSyncServices(deps: {
   const { rooms, notifier } = deps;
   const repo = createSyncRepo(deps.db);
   const memberships = createUserMemberships({ bus: rooms.bus, repo });
+  const recency = createRoomRecency({ bus: rooms.bus, repo: createSlidingSyncRepo(deps.db) });
   const accountData = createAccountDataRepo(deps.db);
   const [accountDataPosition, receiptsPosition] = await Promise.all([accountData.maxPosition(), deps.ephemeral.receipts.position()]);
   const toDeviceRepo = createToDeviceRepo(deps.db);
@@ -75,14 +78,14 @@ export async function createSyncServices(deps: {
   deps.unreadCounts?.onChange((userId) => notifier.wakeUser(userId));
   deps.pushRules?.onChange((userId) => notifier.wakeUser(userId));
   const sync = createSync({
-    repo, memberships, accountData, filters: deps.filters, stream: rooms.stream, timelines, formatter: rooms.formatter, extras, notifier,
+    repo, memberships, recency, accountData, filters: deps.filters, stream: rooms.stream, timelines, formatter: rooms.formatter, extras, notifier,
     typing: deps.ephemeral.typing, typingClock: createTypingClock((deps.now ?? Date.now)()),
     startPositions: { accountData: accountDataPosition, receipts: receiptsPosition },
     presence: deps.presence, unreadCounts: deps.unreadCounts, pushRules: deps.pushRules, toDevice, deviceLists: deps.deviceLists,
   });
   const dehydratedDevices = createDehydratedDevices({ repo: createDehydratedDevicesRepo(deps.db), inbox: toDeviceRepo, deviceKeys: deps.deviceKeys, now: deps.now });
   const slidingSync = buildSlidingSync({
-    db: deps.db, rooms, syncRepo: repo, memberships, accountData, access, extras, notifier, ephemeral: deps.ephemeral,
+    db: deps.db, rooms, syncRepo: repo, memberships, recency, accountData, access, extras, notifier, ephemeral: deps.ephemeral,
     startPositions: { accountData: accountDataPosition, receipts: receiptsPosition },
     presence: deps.presence, unreadCounts: deps.unreadCounts, pushRules: deps.pushRules, toDevice, deviceLists: deps.deviceLists, now: deps.now,
   });

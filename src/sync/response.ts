@@ -31,6 +31,8 @@ export async function assembleResponse(
   deps: Deps,
   p: SyncPlan,
   timeline: { filter: RoomEventFilter; limit: number },
+  /** `use_state_after` (v1.16, MSC4222): each room's state up to the timeline's end, as `state_after`. */
+  stateAfter = false,
 ): Promise<{ response: Omit<SyncResponse, "next_batch">; empty: boolean }> {
   const { filter, user } = p;
   const viewer: Viewer = { userId: user.userId, deviceId: user.deviceId };
@@ -72,12 +74,13 @@ export async function assembleResponse(
   const joinedWithNews = [...new Set([...joinIds, ...ephemeral.keys(), ...roomAccountData.keys()])].filter((id) => joined.has(id));
   const [loaded, unread] = await Promise.all([
     deps.timelines.load(ranges, {
-      limit: timeline.limit, timeline: timeline.filter, state: roomFilter.state ?? {}, viewer, ignoredUsers: p.ignoredUsers, resetLazyMembers: p.initial,
+      limit: timeline.limit, timeline: timeline.filter, state: roomFilter.state ?? {}, viewer, ignoredUsers: p.ignoredUsers, resetLazyMembers: p.initial, stateAfter,
     }),
     deps.unreadCounts && joinedWithNews.length > 0 ? deps.unreadCounts.unreadCounts(user.userId, joinedWithNews) : new Map<string, RoomUnreadCounts>(),
   ]);
   const serve = await serveEvents(deps, [...loaded.values()], viewer, filter.event_fields, filter.event_format);
 
+  const stateKeyName = stateAfter ? "state_after" : "state";
   const join: Record<string, JsonObject> = {};
   const fullRooms = new Set(p.joinRanges.filter((r) => r.fullState).map((r) => r.roomId));
   for (const roomId of joinedWithNews) {
@@ -93,7 +96,7 @@ export async function assembleResponse(
     const roomCounts = (threaded ? counts?.main : undefined) ?? counts;
     const entry: JsonObject = {
       timeline: timelineBatch(t, serve, p.upTo.events),
-      state: { events: (t?.state ?? []).map((e) => serve.state(e)) },
+      [stateKeyName]: { events: (t?.state ?? []).map((e) => serve.state(e)) },
       ephemeral: { events: limitEvents(ephemeralEvents, roomFilter.ephemeral?.limit) as unknown as JsonObject[] },
       account_data: { events: accountData },
       unread_notifications: { notification_count: roomCounts?.notification_count ?? 0, highlight_count: roomCounts?.highlight_count ?? 0 },
@@ -110,7 +113,7 @@ export async function assembleResponse(
     const t = loaded.get(range.roomId)!;
     leave[range.roomId] = {
       timeline: timelineBatch(t, serve, range.upTo),
-      state: { events: t.state.map((e) => serve.state(e)) },
+      [stateKeyName]: { events: t.state.map((e) => serve.state(e)) },
       account_data: { events: limitEvents(roomAccountData.get(range.roomId) ?? [], roomFilter.account_data?.limit) },
     };
   }

@@ -44,6 +44,11 @@ export interface TimelineOptions {
   ignoredUsers: ReadonlySet<string>;
   /** Lazy-loading without redundancy memory (initial sync: the client knows nothing yet). */
   resetLazyMembers: boolean;
+  /**
+   * `use_state_after` (MSC4222): the state at the timeline's end (whole, or the keys changed in
+   * (after, upTo]) instead of at its start, whatever the timeline filter dropped.
+   */
+  stateAfter?: boolean;
 }
 
 const filterable = (e: StoredEvent) => ({ type: e.type, sender: e.sender, roomId: e.roomId, content: e.redactedBy ? undefined : (e.pdu.content as Record<string, unknown>) });
@@ -94,7 +99,8 @@ export function createRoomTimelines(deps: {
   return {
     async load(ranges: readonly RoomRange[], o: TimelineOptions): Promise<Map<string, RoomTimeline>> {
       const found = await timelines(ranges, o);
-      const starts = new Map(ranges.map((r) => [r.roomId, found.get(r.roomId)!.events[0]?.streamOrdering ?? r.upTo + 1]));
+      // The position the state is wanted at: before it (the timeline's start), or up to the range's end with stateAfter.
+      const starts = new Map(ranges.map((r) => [r.roomId, o.stateAfter ? r.upTo + 1 : (found.get(r.roomId)!.events[0]?.streamOrdering ?? r.upTo + 1)]));
       // Rooms sent whole: their current state, read before the state events after the start, so a
       // state event committed in between is rewound too.
       const fullRooms = ranges.filter((r) => r.fullState);
@@ -136,7 +142,7 @@ export function createRoomTimelines(deps: {
         state = state.filter((e) => matchesRoomEventFilter(o.state, filterable(e)));
         const senders = [...events.map((e) => e.sender), ...(range.extraMembers ?? [])];
         if (lazy && senders.length > 0) {
-          const atStart = statesAtStart.get(range.roomId) ?? (await stateAt(events[0], range));
+          const atStart = statesAtStart.get(range.roomId) ?? (await stateAt(o.stateAfter ? events.at(-1) : events[0], range));
           const members = await deps.lazyMembers.of(range.roomId, atStart, senders, o.viewer, o.resetLazyMembers || o.state.include_redundant_members === true);
           const have = new Set(state.map((e) => e.eventId));
           state.push(...members.filter((e) => !have.has(e.eventId) && matchesRoomEventFilter(o.state, filterable(e))));

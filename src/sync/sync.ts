@@ -9,6 +9,7 @@ import type { Typing } from "../rooms/typing.ts";
 import type { AccountDataRepo } from "../storage/repos/account-data.ts";
 import { STREAM_START, type MembershipRow, type SyncRepo } from "../storage/repos/sync.ts";
 import type { UserMemberships } from "./user-memberships.ts";
+import type { RoomRecency } from "./room-recency.ts";
 import { resolveSyncFilter, roomIncluded, timelineFilter } from "./filter.ts";
 import { longPoll, type Notifier } from "./notifier.ts";
 import type { PresenceSource, PresenceState } from "./presence-source.ts";
@@ -42,6 +43,8 @@ export interface SyncDeps {
   repo: SyncRepo;
   /** Memberships kept in memory (./user-memberships.ts). */
   memberships: Pick<UserMemberships, "at">;
+  /** Rooms' newest event positions kept in memory (./room-recency.ts). */
+  recency: Pick<RoomRecency, "of">;
   accountData: Pick<AccountDataRepo, "changes" | "get">;
   filters: Pick<Filters, "get">;
   stream: Pick<StreamTracker, "persistedUpTo">;
@@ -109,6 +112,15 @@ export function createSync(deps: SyncDeps) {
     };
   }
 
+  /**
+   * Joined rooms with a timeline event after `after`, from memory: a room's newest position may
+   * also be past the sync's position (its timeline is then empty and the room left out).
+   */
+  async function roomsWithEventsAfter(joined: readonly string[], after: number): Promise<Set<string>> {
+    const activityOf = await deps.recency.of(joined);
+    return new Set(joined.filter((roomId) => (activityOf(roomId)?.latest ?? Infinity) > after));
+  }
+
   async function plan(user: SyncUser, filter: Filter, rawSince: SyncPositions | null, fullState: boolean): Promise<SyncPlan> {
     const upTo = currentPositions();
     const since = rawSince && clampSince(rawSince, upTo);
@@ -125,7 +137,7 @@ export function createSync(deps: SyncDeps) {
     const changed = since ? included.filter((m) => m.streamOrdering > since.events) : [];
     const [before, withEvents] = await Promise.all([
       since ? repo.membershipsAt(userId, since.events, changed.map((m) => m.roomId)) : [],
-      since ? repo.roomsWithEvents(joined, since.events, upTo.events) : new Set<string>(),
+      since ? roomsWithEventsAfter(joined, since.events) : new Set<string>(),
     ]);
     const membershipBefore = new Map(before.map((m) => [m.roomId, m.membership]));
     const p: SyncPlan = { user, filter, initial: !since, since, upTo, joined, joinRanges: [], leaveRanges: [], invites: [], knocks: [], ignoredUsers, accountData };
@@ -154,6 +166,9 @@ export function createSync(deps: SyncDeps) {
           const leave = { roomId: m.roomId, upTo: m.streamOrdering, joinedFrom: null };
           if (!since) {
             if (filter.room?.include_leave) p.leaveRanges.push({ ...leave, after: STREAM_START, fullState: true });
+          } else if (!isNew && fullState) {
+            // full_state brings back rooms left before `since` too (with include_leave, as Synapse), their timeline still after `since`.
+            if (filter.room?.include_leave) p.leaveRanges.push({ ...leave, after: since.events, fullState: true });
           } else if (isNew) {
             // Left since the last sync: what happened up to the leave; a rejected invite or retracted knock: just the leave.
             p.leaveRanges.push({ ...leave, after: wasJoined ? since.events : m.streamOrdering - 1, fullState });
@@ -165,9 +180,9 @@ export function createSync(deps: SyncDeps) {
     return p;
   }
 
-  async function compute(user: SyncUser, filter: Filter, since: SyncPositions | null, fullState: boolean): Promise<{ response: SyncResponse; empty: boolean; joined: string[] }> {
+  async function compute(user: SyncUser, filter: Filter, since: SyncPositions | null, fullState: boolean, stateAfter: boolean): Promise<{ response: SyncResponse; empty: boolean; joined: string[] }> {
     const p = await plan(user, filter, since, fullState);
-    const { response, empty } = await assembleResponse(deps, p, timelineFilter(filter));
+    const { response, empty } = await assembleResponse(deps, p, timelineFilter(filter), stateAfter);
     return { response: { next_batch: encodeSyncToken(p.upTo), ...response }, empty, joined: p.joined };
   }
 
@@ -180,33 +195,11 @@ export function createSync(deps: SyncDeps) {
       const fullState = query.full_state === true;
       const timeoutMs = Math.min(Math.max(query.timeout ?? 0, 0), MAX_SYNC_TIMEOUT_MS);
       return longPoll(deps.notifier, user.userId, { timeoutMs, mayWait: since !== null && !fullState, signal }, async () => {
-        const result = await compute(user, filter, since, fullState);
-        return { ...result, answer: () => (query.use_state_after === true ? withStateAfter(result.response) : result.response) };
+        const result = await compute(user, filter, since, fullState, query.use_state_after === true);
+        return { ...result, answer: () => result.response };
       });
     },
   };
 }
 
 export type Sync = ReturnType<typeof createSync>;
-
-/**
- * `use_state_after`: each room's `state` (up to the timeline's start) and the timeline's state
- * events merged into `state_after` (up to its end), later events winning per (type, state_key).
- * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3sync
- * Limit: state events the timeline filter dropped are not in it.
- */
-function withStateAfter(response: SyncResponse): SyncResponse {
-  for (const section of [response.rooms.join, response.rooms.leave] as Record<string, Record<string, unknown>>[]) {
-    for (const room of Object.values(section)) {
-      const state = (room.state as { events: { type: string; state_key?: string }[] } | undefined)?.events ?? [];
-      const timeline = (room.timeline as { events: { type: string; state_key?: string }[] } | undefined)?.events ?? [];
-      const after = new Map<string, unknown>();
-      for (const event of [...state, ...timeline]) {
-        if (typeof event.state_key === "string") after.set(JSON.stringify([event.type, event.state_key]), event);
-      }
-      delete room.state;
-      room.state_after = { events: [...after.values()] };
-    }
-  }
-  return response;
-}

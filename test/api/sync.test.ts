@@ -91,6 +91,28 @@ test("use_state_after: state_after holds the state up to the timeline's end, and
   expect(plain.state.events).toEqual([]);
 });
 
+test("use_state_after: state events the timeline filter drops are in state_after, and the state filter applies", async () => {
+  const roomId = await s.createRoom(alice, { name: "Filtered" });
+  const filter = { room: { timeline: { not_types: ["m.room.topic", "m.room.name"] }, state: { not_types: ["m.room.power_levels"] } } };
+  const first = await sync(alice, { use_state_after: "true", filter });
+  const initial = first.rooms.join[roomId];
+  expect(initial.state_after.events.some((e: any) => e.type === "m.room.power_levels")).toBe(false);
+  expect(initial.state_after.events.find((e: any) => e.type === "m.room.name").content.name).toBe("Filtered");
+  await s.setState(alice, roomId, "m.room.topic", "", { topic: "hidden from the timeline" });
+  await s.setState(alice, roomId, "m.room.name", "", { name: "Renamed" });
+  await s.setState(alice, roomId, "m.room.power_levels", "", { users: { [alice.userId]: 100 }, users_default: 0 });
+  await s.sendText(alice, roomId, "visible");
+  const next = (await sync(alice, { since: first.next_batch, use_state_after: "true", filter })).rooms.join[roomId];
+  expect(next.timeline.events.map((e: any) => e.type)).toEqual(["m.room.power_levels", "m.room.message"]);
+  const after = Object.fromEntries(next.state_after.events.map((e: any) => [e.type, e.content]));
+  expect(Object.keys(after).sort()).toEqual(["m.room.name", "m.room.topic"]);
+  expect(after["m.room.topic"].topic).toBe("hidden from the timeline");
+  expect(after["m.room.name"].name).toBe("Renamed");
+  // Nothing new since: the room is left out.
+  const next2 = await sync(alice, { since: (await sync(alice, { since: first.next_batch, use_state_after: "true", filter })).next_batch, use_state_after: "true", filter });
+  expect(next2.rooms.join[roomId]).toBeUndefined();
+});
+
 test("limited incremental sync: the state delta covers changes in the gap", async () => {
   const roomId = await s.createRoom(alice, { name: "Gap" });
   const first = await sync(alice);
@@ -189,6 +211,12 @@ test("leaves: the timeline up to the leave; initial sync shows left rooms only w
   expect((await sync(erin)).rooms.leave[roomId]).toBeUndefined();
   const withLeave = await sync(erin, { filter: { room: { include_leave: true } } });
   expect(bodies(withLeave.rooms.leave[roomId])).toEqual(["before leave"]);
+  // full_state with include_leave brings a room left before `since` back: its state at the leave, no timeline after `since`.
+  const full = await sync(erin, { since: left.next_batch, full_state: "true", filter: { room: { include_leave: true } } });
+  const again = full.rooms.leave[roomId];
+  expect(again.timeline.events).toEqual([]);
+  expect(again.state.events.find((e: any) => e.type === "m.room.member" && e.state_key === erin.userId).content.membership).toBe("leave");
+  expect((await sync(erin, { since: left.next_batch, full_state: "true" })).rooms.leave[roomId]).toBeUndefined();
   await s.ok("POST", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/forget`, { token: erin.token, body: {} });
   expect((await sync(erin, { filter: { room: { include_leave: true } } })).rooms.leave[roomId]).toBeUndefined();
 });

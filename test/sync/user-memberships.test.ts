@@ -5,7 +5,7 @@ import { createRoomBus } from "../../src/rooms/bus.ts";
 import type { StoredEvent } from "../../src/rooms/stored-event.ts";
 import type { MembershipRow } from "../../src/storage/repos/sync.ts";
 import { createUserMemberships, type UserMembershipsRepo } from "../../src/sync/user-memberships.ts";
-import { createRoomCache } from "../../src/sync/sliding/room-cache.ts";
+import { createRoomCache } from "../../src/sync/room-cache.ts";
 import { firstInOrder } from "../../src/sync/sliding/room-list.ts";
 
 const row = (roomId: string, membership: string, streamOrdering: number, userId = "@a:x"): MembershipRow & { userId: string } =>

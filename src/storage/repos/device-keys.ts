@@ -127,14 +127,6 @@ export function createDeviceKeysRepo(db: Db) {
       return row?.is_called ? Number(row.last_value) : 0;
     },
 
-    /** Which of these users changed their device list in (after, upTo]. */
-    async changedUsers(userIds: readonly string[], after: number, upTo: number): Promise<string[]> {
-      if (userIds.length === 0 || after >= upTo) return [];
-      const rows = await sql<{ userId: string }[]>`select distinct user_id as "userId" from device_list_changes
-        where user_id = any(${userIds as string[]}::text[]) and position > ${after} and position <= ${upTo}`;
-      return rows.map((r) => r.userId);
-    },
-
     /** Membership changes in these rooms in (after, upTo] (joins and departures of members). */
     async membershipChanges(roomIds: readonly string[], after: number, upTo: number): Promise<{ roomId: string; userId: string; membership: string }[]> {
       if (roomIds.length === 0 || after >= upTo) return [];
@@ -157,6 +149,23 @@ export function createDeviceKeysRepo(db: Db) {
       const rows = await sql<{ roomId: string }[]>`select room_id as "roomId" from current_state
         where type = 'm.room.member' and state_key = ${userId} and membership = 'join'`;
       return rows.map((r) => r.roomId);
+    },
+
+    /** Users whose devices or keys changed in (after, upTo] (a range of the stream's primary key). */
+    async usersChangedBetween(after: number, upTo: number): Promise<string[]> {
+      if (after >= upTo) return [];
+      const rows = await sql<{ userId: string }[]>`select distinct user_id as "userId" from device_list_changes
+        where position > ${after} and position <= ${upTo}`;
+      return rows.map((r) => r.userId);
+    },
+
+    /** Those of `userIds` joined to any of these rooms now (read from the users' side: few users, many rooms). */
+    async joinedToAny(userIds: readonly string[], roomIds: readonly string[]): Promise<string[]> {
+      if (userIds.length === 0 || roomIds.length === 0) return [];
+      const rows = await sql<{ userId: string }[]>`select distinct state_key as "userId" from current_state
+        where type = 'm.room.member' and membership = 'join' and state_key = any(${userIds as string[]}::text[])
+          and room_id = any(${roomIds as string[]}::text[])`;
+      return rows.map((r) => r.userId);
     },
 
     /** Users joined to any of these rooms now. */

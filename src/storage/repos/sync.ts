@@ -74,15 +74,6 @@ export function createSyncRepo(db: Db) {
       return new Set(rows.map((r) => r.roomId));
     },
 
-    /** The rooms of `roomIds` with timeline events in (after, upTo]: a range scan of the stream index. */
-    async roomsWithEvents(roomIds: readonly string[], after: number, upTo: number): Promise<Set<string>> {
-      if (roomIds.length === 0 || upTo <= after) return new Set();
-      const rows = await sql<{ roomId: string }[]>`select distinct room_id as "roomId" from events
-        where stream_ordering > ${after} and stream_ordering <= ${upTo} and room_id = any(${roomIds as string[]}::text[])
-          and not outlier and rejected_reason is null`;
-      return new Set(rows.map((r) => r.roomId));
-    },
-
     /** The newest `limit` timeline events of each range (newest first per room), in one lateral query. */
     async timelines(ranges: readonly TimelineRange[], limit: number, filter: TimelineFilterColumns): Promise<EventRow[]> {
       if (ranges.length === 0 || limit <= 0) return [];

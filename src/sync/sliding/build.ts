@@ -15,7 +15,7 @@ import type { PushRulesSource, UnreadCountsSource } from "../sources.ts";
 import type { ToDevice } from "../to-device.ts";
 import { createConnections } from "./connections.ts";
 import { createSlidingSync, type SlidingSync } from "./index.ts";
-import { createRoomRecency } from "./recency.ts";
+import type { RoomRecency } from "../room-recency.ts";
 import { createRoomFacts } from "./room-facts.ts";
 import type { UserMemberships } from "../user-memberships.ts";
 import { createRoomData } from "./room-data.ts";
@@ -26,6 +26,7 @@ export function buildSlidingSync(deps: {
   rooms: Pick<RoomServices, "bus" | "stream" | "cache" | "stateStore" | "heads" | "formatter">;
   syncRepo: SyncRepo;
   memberships: UserMemberships;
+  recency: RoomRecency;
   accountData: Pick<AccountDataRepo, "changes" | "get">;
   access: Pick<HistoryAccess, "visible">;
   extras: Pick<RoomExtras, "strippedState">;
@@ -41,7 +42,7 @@ export function buildSlidingSync(deps: {
 }): SlidingSync {
   const { rooms } = deps;
   const repo = createSlidingSyncRepo(deps.db);
-  const recency = createRoomRecency({ bus: rooms.bus, repo });
+  const { recency } = deps;
   return createSlidingSync({
     connections: createConnections(deps.now),
     lists: createRoomLists({

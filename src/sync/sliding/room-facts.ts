@@ -4,7 +4,7 @@
 // bus; rooms not seen yet are read in one batch.
 import type { RoomBus } from "../../rooms/bus.ts";
 import type { SlidingSyncRepo } from "../../storage/repos/sliding-sync.ts";
-import { createRoomCache } from "./room-cache.ts";
+import { createRoomCache } from "../room-cache.ts";
 
 /** Limit: rooms whose facts are kept. */
 export const MAX_FACT_ROOMS = 200_000;

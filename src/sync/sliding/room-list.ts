@@ -6,7 +6,7 @@ import type { MembershipRow, SyncRepo } from "../../storage/repos/sync.ts";
 import type { UserMemberships } from "../user-memberships.ts";
 import type { SlidingSyncRepo } from "../../storage/repos/sliding-sync.ts";
 import type { AccountDataRepo } from "../../storage/repos/account-data.ts";
-import type { RoomRecency } from "./recency.ts";
+import type { RoomRecency } from "../room-recency.ts";
 import type { RoomFactsCache } from "./room-facts.ts";
 import type { ListConfig, ListFilters } from "./request.ts";
 

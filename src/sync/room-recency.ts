@@ -1,9 +1,10 @@
-// Each room's activity positions, in memory: the newest timeline event (the list order, MSC
-// "Activity ordering") and the newest event of a bump type (`bump_stamp`). Kept current from the
+// Each room's activity positions, in memory: the newest timeline event (which rooms an
+// incremental /sync reads; sliding sync's list order, MSC4186 "Activity ordering") and the
+// newest event of a bump type (sliding sync's `bump_stamp`). Kept current from the
 // room bus, so a list costs no query per room once its rooms are known; rooms not seen yet are
 // read in one batch.
-import type { RoomBus } from "../../rooms/bus.ts";
-import type { SlidingSyncRepo } from "../../storage/repos/sliding-sync.ts";
+import type { RoomBus } from "../rooms/bus.ts";
+import type { SlidingSyncRepo } from "../storage/repos/sliding-sync.ts";
 import { createRoomCache } from "./room-cache.ts";
 
 /** The MSC's "proper activity" event types for `bump_stamp`. */
