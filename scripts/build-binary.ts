@@ -2,6 +2,7 @@
 // the PostgreSQL binaries of this platform (unpacked into the data folder on first start).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { WORKER_ENTRIES } from "../src/engine/worker-entry.ts";
 import { hydrateSymlinks, resolveDevBinaries } from "../src/storage/embedded/binaries.ts";
 
 const root = resolve(import.meta.dir, "..");
@@ -36,7 +37,10 @@ await runCli(process.argv.slice(2), binaryAssets({ postgresArchive, postgresBuil
 
 // 3. Compile.
 const outfile = join(root, "dist", "myelin");
-const compile = Bun.spawnSync([process.execPath, "build", "--compile", "--minify", "--sourcemap", entry, "--outfile", outfile], {
+// Workers are entry points of their own (src/engine/worker-entry.ts); with the repository as the
+// common root, each keeps its path from there inside the binary.
+const workers = WORKER_ENTRIES.map((path) => join(root, path));
+const compile = Bun.spawnSync([process.execPath, "build", "--compile", "--minify", "--sourcemap", "--root", root, entry, ...workers, "--outfile", outfile], {
   stdout: "inherit",
   stderr: "inherit",
 });

@@ -22,6 +22,7 @@ import type { RoomEphemeralServices } from "./rooms/ephemeral.ts";
 import { typingEndpoints } from "./api/client/typing.ts";
 import { pushRuleEndpoints } from "./api/client/pushrules.ts";
 import { notificationEndpoints } from "./api/client/notifications.ts";
+import { pusherEndpoints } from "./api/client/pushers.ts";
 import type { PushServices } from "./push/index.ts";
 import { presenceEndpoints } from "./api/client/presence.ts";
 import type { PresenceServices } from "./sync/presence.ts";
@@ -37,6 +38,8 @@ import { crossSigningEndpoints } from "./api/client/cross-signing.ts";
 import { keyBackupEndpoints } from "./api/client/key-backup.ts";
 import type { CrossSigning } from "./auth/cross-signing.ts";
 import type { KeyBackup } from "./auth/key-backup.ts";
+import { mediaEndpoints } from "./api/media/index.ts";
+import type { MediaServices } from "./media/index.ts";
 import { receiptEndpoints } from "./api/client/receipts.ts";
 import { readMarkerEndpoints } from "./api/client/read-markers.ts";
 import { tagEndpoints } from "./api/client/tags.ts";
@@ -82,6 +85,8 @@ export interface AppServices {
   crossSigning?: CrossSigning;
   /** Server-side key backups: /room_keys (needs `accounts`). */
   keyBackup?: KeyBackup;
+  /** The local media repository: upload, download, thumbnails (needs `accounts`). */
+  media?: MediaServices;
   /** Myelin's own version, reported to peers. */
   version: string;
 }
@@ -114,13 +119,16 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
           : []),
         ...(services.accounts && services.rooms ? roomServiceEndpoints(services.rooms) : []),
         ...(services.accounts && services.ephemeral ? ephemeralEndpoints(services.ephemeral) : []),
-        ...(services.accounts && services.push ? [...pushRuleEndpoints(services.push.rules), ...notificationEndpoints(services.push.notifications)] : []),
+        ...(services.accounts && services.push
+          ? [...pushRuleEndpoints(services.push.rules), ...notificationEndpoints(services.push.notifications), ...pusherEndpoints(services.push.pushers)]
+          : []),
         ...(services.accounts && services.presence ? presenceEndpoints(services.presence) : []),
         ...(services.accounts && services.sync ? syncEndpoints(services.sync.sync) : []),
         ...(services.accounts && services.sync ? slidingSyncEndpoints(services.sync.slidingSync) : []),
         ...(services.accounts && services.keys ? keysEndpoints(services.keys) : []),
         ...(services.accounts && services.crossSigning ? crossSigningEndpoints(services.crossSigning) : []),
         ...(services.accounts && services.keyBackup ? keyBackupEndpoints(services.keyBackup) : []),
+        ...(services.accounts && services.media ? mediaEndpoints(services.media) : []),
         ...(services.accounts && services.sync ? [...toDeviceEndpoints(services.sync.toDevice), ...dehydratedDeviceEndpoints(services.sync.dehydratedDevices)] : []),
       ];
     case "federation":

@@ -20,6 +20,7 @@ import { createDeviceLists } from "./sync/device-lists.ts";
 import { createKeyServices } from "./auth/keys.ts";
 import { createCrossSigning } from "./auth/cross-signing.ts";
 import { createKeyBackup } from "./auth/key-backup.ts";
+import { createMediaServices } from "./media/index.ts";
 import { createCrossSigningRepo } from "./storage/repos/cross-signing.ts";
 import { createDeviceKeysRepo } from "./storage/repos/device-keys.ts";
 import { createKeyBackupRepo } from "./storage/repos/key-backup.ts";
@@ -147,14 +148,19 @@ export async function createHomeserver(options: {
     const userData = createUserDataServices({
       db, serverName: config.server_name, accounts,
       hooks: {
-        memberProfileChanged: (userId) => rooms.membership.profileChanged(userId), leaveAllRooms: (userId) => rooms.membership.leaveAll(userId),
+        memberProfileChanged: (userId) => rooms.membership.profileChanged(userId),
+        // Deactivation's first step; every pusher of the user goes too (those of its devices also
+        // go with the devices). `push` exists by the time an account can deactivate.
+        leaveAllRooms: async (userId) => (await push.pushers.userDeactivated(userId), rooms.membership.leaveAll(userId)),
         accountDataChanged: notifier.accountDataChanged,
         // Deleted devices lose their keys: a device list change.
         devicesDeleted: keys.deviceKeys.devicesDeleted,
       },
     });
-    const push = await createPushServices({ db, engine, rooms, serverName: config.server_name, log, now });
+    const push = await createPushServices({ db, engine, rooms, serverName: config.server_name, log, now, config });
     stops.push(() => push.close());
+    // Pushers go with the device whose token set them (logout, device deletion).
+    accounts.deviceEvents.subscribe((userId, deviceIds) => push.pushers.devicesDeleted(userId, deviceIds));
     const userExists = async (userId: string) => (await accounts.repo.getUser(userId)) !== undefined;
     const ephemeral = createRoomEphemeralServices({
       db, rooms: rooms.reader, accountData: userData.accountData, serverName: config.server_name, bus: rooms.bus, now, userExists,
@@ -174,10 +180,13 @@ export async function createHomeserver(options: {
     });
     // A deleted device's sliding sync connections go with it.
     accounts.deviceEvents.subscribe(async (userId, deviceIds) => sync.slidingSync.forgetDevices(userId, deviceIds));
+    const media = createMediaServices({ db, config, log, now });
+    stops.push(async () => media.close());
     const services: AppServices = {
       config, log, version: VERSION, rateLimiter: options.rateLimiter,
       accounts, userData, rooms, ephemeral, presence, sync, keys, crossSigning, push,
       keyBackup: createKeyBackup({ repo: createKeyBackupRepo(db) }),
+      media,
       roomVersions: engine.roomVersions,
       serverKeys: createServerKeys({
         serverName: config.server_name,

@@ -19,7 +19,7 @@ const ALLOWED: Record<string, string[]> = {
   sync: ["protocol", "engine", "storage", "log", "config", "auth", "rooms"],
   push: ["protocol", "engine", "storage", "log", "config", "auth", "rooms"],
   federation: ["protocol", "engine", "storage", "log", "config", "auth", "rooms"],
-  media: ["protocol", "storage", "log", "config", "auth", "rooms"],
+  media: ["protocol", "engine", "storage", "log", "config", "auth", "rooms"],
   api: ["protocol", "engine", "log", "config", "http", "auth", "rooms", "sync", "push", "federation", "media"],
   app: ["protocol", "log", "config", "http", "auth", "api", "rooms", "sync", "push", "federation", "media"],
   main: ["protocol", "engine", "storage", "log", "config", "http", "auth", "app", "rooms", "sync", "push", "federation", "media"],

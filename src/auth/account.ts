@@ -26,6 +26,8 @@ export interface AccountDeps {
   accountData: Pick<AccountData, "erase">;
   erasedUsers: Pick<ErasedUsersRepo, "markErased">;
   leaveAllRooms?: LeaveAllRooms;
+  /** Announces the devices deactivation deleted (./device-events.ts: keys, connections, pushers). */
+  devicesDeleted?: (userId: string, deviceIds: readonly string[]) => Promise<void>;
   now?: () => number;
 }
 
@@ -64,8 +66,9 @@ export function createAccount(deps: AccountDeps) {
       // 1. Leave every room while the account can still send its leave events.
       await deps.leaveAllRooms?.(userId);
       // 2. No more logins: deactivated, password forgotten, devices and tokens deleted.
-      await deps.repo.deactivateUser(userId);
+      const deviceIds = await deps.repo.deactivateUser(userId);
       deps.tokens.forgetUser(userId);
+      await deps.devicesDeleted?.(userId, deviceIds);
       // 3. The profile goes in every case (as in Synapse).
       await deps.profiles.erase(userId);
       // 4. erase: non-event data goes too, and the flag tells rooms to serve redacted copies of

@@ -55,6 +55,7 @@ export function createUserDataServices(options: {
     accountData,
     erasedUsers: createErasedUsersRepo(db),
     leaveAllRooms: hooks.leaveAllRooms,
+    devicesDeleted: accounts.deviceEvents.deleted,
     now,
   });
   return { profiles, accountData, filters, devices, account };

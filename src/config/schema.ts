@@ -10,6 +10,8 @@ const Size = (options: { default: string; description: string }) =>
 const Duration = (options: { default: string; description: string }) =>
   T.Union([T.Integer({ minimum: 0 }), T.String({ pattern: "^\\d+(ms|[smhdwy])?$" })], { ...options, hint: "a duration such as 30s, 5m, 1h or 1d (a bare number is milliseconds)" });
 const strict = { additionalProperties: false } as const;
+// The shape only; src/push/ip-ranges.ts checks the numbers (and names the entry) at start.
+const IpRange = T.String({ pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$", hint: "an IP address or CIDR range such as 10.0.0.0/8 or fe80::/10" });
 
 /** Resource names a listener can serve; what each one mounts is in src/app.ts. */
 export const RESOURCE_NAMES = ["client", "federation", "keys", "health"] as const;
@@ -102,6 +104,32 @@ export const ConfigSchema = T.Object(
     federation_verify_certificates: T.Boolean({ default: true, description: "Check TLS certificates of other homeservers." }),
     max_upload_size: Size({ default: "50M", description: "Largest media upload." }),
     max_request_body_size: Size({ default: "4M", description: "Largest body of any other request (events are at most 64K; key and to-device batches are larger)." }),
+    media_store_path: T.Union([T.String({ minLength: 1 }), T.Null()], {
+      default: null,
+      description: "Folder of uploaded media and their thumbnails (local_content/, local_thumbnails/). null means <data_directory>/media_store; a relative path is taken inside data_directory.",
+    }),
+    enable_authenticated_media: T.Boolean({
+      default: true,
+      description: "Media uploaded while this is on is served only by the authenticated /_matrix/client/v1/media endpoints; the legacy /_matrix/media/*/download and thumbnail answer 404 for it. Media uploaded while it was off stays reachable there.",
+    }),
+    max_pending_media_uploads: T.Integer({ minimum: 1, default: 5, description: "How many ids from POST /_matrix/media/v1/create a user may hold unused and unexpired at once; more is 429 M_LIMIT_EXCEEDED." }),
+    unused_expiration_time: Duration({ default: "24h", description: "How long an id from POST /_matrix/media/v1/create waits for its content." }),
+    max_image_pixels: Size({ default: "32M", description: "Largest image (width times height) Myelin decodes to thumbnail; larger ones get 413 M_TOO_LARGE from the thumbnail endpoints." }),
+    dynamic_thumbnails: T.Boolean({
+      default: false,
+      description: "true: thumbnails of exactly the requested size. false: the smallest thumbnail_sizes entry that is at least the requested size (Synapse's choice).",
+    }),
+    thumbnail_sizes: T.Array(
+      T.Object({ width: T.Integer({ minimum: 1 }), height: T.Integer({ minimum: 1 }), method: T.Union([T.Literal("crop"), T.Literal("scale")]) }, strict),
+      {
+        minItems: 1,
+        default: [
+          { width: 32, height: 32, method: "crop" }, { width: 96, height: 96, method: "crop" }, { width: 320, height: 240, method: "scale" },
+          { width: 640, height: 480, method: "scale" }, { width: 800, height: 600, method: "scale" },
+        ],
+        description: "Thumbnail sizes served when dynamic_thumbnails is off; each is made on first request and kept. JPEG and PNG images are thumbnailed.",
+      },
+    ),
     serve_server_wellknown: T.Boolean({ default: false, description: "Serve /.well-known/matrix/server pointing federation at public_baseurl's host and port." }),
     extra_well_known_client_content: T.Record(T.String(), T.Unknown(), { default: {}, description: "Extra keys for /.well-known/matrix/client." }),
     rc_message: T.Union([RateLimit], { default: { per_second: 0.2, burst_count: 10 }, description: "Rate limit of messages a user sends." }),
@@ -160,6 +188,24 @@ export const ConfigSchema = T.Object(
         idle_timeout: Duration({ default: "5m", description: "How long after a user's last activity an online user turns unavailable. Must be greater than last_active_granularity." }),
       },
       { ...strict, default: {}, description: "Presence (online, unavailable, offline) shared with users in the same rooms." },
+    ),
+    ip_range_blacklist: T.Array(IpRange, {
+      default: [
+        "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "192.0.0.0/24", "169.254.0.0/16",
+        "192.88.99.0/24", "198.18.0.0/15", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",
+        "::1/128", "fe80::/10", "fc00::/7", "2001:db8::/32", "ff00::/8", "fec0::/10",
+      ],
+      description: "CIDR ranges outbound requests (push gateways) may not go to; the default is Synapse's list of private, loopback and link-local ranges. 0.0.0.0 and :: are always refused.",
+    }),
+    ip_range_whitelist: T.Array(IpRange, { default: [], description: "CIDR ranges allowed even when ip_range_blacklist covers them, e.g. a push gateway on your own network." }),
+    push: T.Object(
+      {
+        enabled: T.Boolean({ default: true, description: "Evaluate push rules. false: no notification counts and no pushes (for servers of bots)." }),
+        include_content: T.Boolean({ default: true, description: "Send the event's content to push gateways (pushers without format event_id_only). false: sender and room only." }),
+        group_unread_count_by_room: T.Boolean({ default: true, description: "The unread count sent to push gateways: rooms with unread notifications (true) or all unread notifications (false)." }),
+        jitter_delay: Duration({ default: "0s", description: "Delay each push by a random time up to this, counted from when the notification was decided (against timing attacks)." }),
+      },
+      { ...strict, default: {}, description: "Push notifications sent to push gateways (HTTP pushers) and the counts behind them." },
     ),
     log_level: T.Union([T.Literal("debug"), T.Literal("info"), T.Literal("warn"), T.Literal("error")], {
       default: "info",

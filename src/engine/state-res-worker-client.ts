@@ -14,6 +14,7 @@ import {
 } from "./state-res.ts";
 import type { WorkerReply, WorkerRequest } from "./state-res-worker.ts";
 import { WasmOperationError } from "./wasm-module.ts";
+import { workerSpecifier } from "./worker-entry.ts";
 
 export interface StateResolutionWorker {
   resolveState(input: StateResolutionInput): Promise<ResolvedState>;
@@ -31,7 +32,7 @@ export function createStateResolutionWorker(
   options: StateResolutionWorkerOptions = {},
 ): StateResolutionWorker {
   const sliceMs = options.sliceMs ?? 5;
-  const worker = new Worker(new URL("./state-res-worker.ts", import.meta.url).href);
+  const worker = new Worker(workerSpecifier(import.meta.url, "src/engine/state-res-worker.ts"));
   const pending = new Map<number, { resolve(bytes: Uint8Array): void; reject(error: Error): void }>();
   let nextId = 1;
   let closed = false;

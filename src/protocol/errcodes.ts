@@ -18,6 +18,8 @@ export const ERRCODES = [
   "M_UNKNOWN_POS", "M_DUPLICATE_ANNOTATION",
   // End-to-end encryption (cross-signing, key backup)
   "M_INVALID_SIGNATURE", "M_WRONG_ROOM_KEYS_VERSION",
+  // Content repository (https://spec.matrix.org/v1.19/client-server-api/#content-repository)
+  "M_CANNOT_OVERWRITE_MEDIA", "M_NOT_YET_UPLOADED",
 ] as const;
 
 export type Errcode = (typeof ERRCODES)[number];

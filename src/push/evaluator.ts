@@ -142,6 +142,7 @@ export function createPushEvaluator(deps: PushEvaluatorDeps) {
   let draining = false;
   const waiters: { target: number; resolve: () => void }[] = [];
   const listeners: ((userIds: ReadonlySet<string>) => void)[] = [];
+  const storedListeners: ((batch: PushActionBatch) => void)[] = [];
 
   // Read positions a send moved and no notification came with: written together, within
   // MARKS_FLUSH_MS or before counts are read (settled), not one statement per message.
@@ -191,6 +192,8 @@ export function createPushEvaluator(deps: PushEvaluatorDeps) {
           const marks = [...pendingMarks.values()];
           pendingMarks.clear();
           await deps.repo.insert(batch, marks);
+          // Before onNotified's listeners: pushes queue ahead of the badge updates a count change queues.
+          for (const listener of storedListeners) listener(batch);
         }
       } catch (error) {
         log.error("storing push actions failed", { rows: batch.userIds.length, error: String(error) });
@@ -249,6 +252,11 @@ export function createPushEvaluator(deps: PushEvaluatorDeps) {
     /** Called after each stored batch with the users whose counts may have changed. */
     onNotified(listener: (userIds: ReadonlySet<string>) => void): void {
       listeners.push(listener);
+    },
+
+    /** Called with each stored batch of notifications (pushers deliver them); must not block. */
+    onStored(listener: (batch: PushActionBatch) => void): void {
+      storedListeners.push(listener);
     },
 
     /** Events queued and not yet stored. */

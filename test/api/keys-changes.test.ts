@@ -102,3 +102,22 @@ test("logging out deletes the device: its keys are gone and room members see the
   expect(Object.keys((await query()).device_keys[alice.userId] ?? {})).not.toContain(laptop.deviceId);
   expect((await sync(bob, { since })).device_lists.changed).toEqual([alice.userId]);
 });
+
+test("deactivation deletes the user's device keys: members are told, and /keys/query shows no devices", async () => {
+  const gone = await s.register("gone");
+  const watcher = await s.register("watcher");
+  const shared = await s.createRoom(watcher, { preset: "public_chat" });
+  expect((await s.join(gone, shared)).status).toBe(200);
+  await upload(gone, { device_keys: deviceSigner(gone).deviceKeys() });
+  const query = async () => (await s.ok("POST", `${v3}/keys/query`, { token: watcher.token, body: { device_keys: { [gone.userId]: [] } } })).device_keys[gone.userId];
+  expect(Object.keys(await query())).toEqual([gone.deviceId]);
+  const before = await sync(watcher);
+  await s.ok("POST", `${v3}/account/deactivate`, {
+    token: gone.token,
+    body: { auth: { type: "m.login.password", identifier: { type: "m.id.user", user: "gone" }, password: "correct horse" } },
+  });
+  expect(await query()).toEqual({});
+  const after = await sync(watcher, { since: before.next_batch });
+  // The user left the only shared room: `left` (their keys are of no more use to the watcher).
+  expect(after.device_lists.left).toEqual([gone.userId]);
+});

@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { listenerEnv, repoRoot, spawnMyelin, tempFolder } from "../helpers/process.ts";
 import { json } from "../helpers/services.ts";
+import { WORKER_ENTRIES } from "../../src/engine/worker-entry.ts";
 
 const folder = tempFolder("myelin-binary-");
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -48,9 +49,19 @@ test("dist/myelin runs a homeserver from an empty folder and keeps its key acros
 
 test("the state-resolution worker loads inside a compiled executable", async () => {
   const probe = join(folder, "worker-probe");
-  const build = Bun.spawnSync([process.execPath, "build", "--compile", join(repoRoot, "test/e2e/fixtures/worker-probe.ts"), "--outfile", probe], { stderr: "pipe" });
+  const build = Bun.spawnSync([process.execPath, "build", "--compile", "--root", repoRoot, join(repoRoot, "test/e2e/fixtures/worker-probe.ts"), ...WORKER_ENTRIES.map((path) => join(repoRoot, path)), "--outfile", probe], { stderr: "pipe" });
   expect(build.exitCode, build.stderr.toString()).toBe(0);
   const run = Bun.spawnSync([probe], { cwd: folder, env: { PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" });
   expect(run.exitCode, run.stderr.toString()).toBe(0);
-  expect(JSON.parse(run.stdout.toString())).toEqual([['["m.room.create",""]', "$create"]]);
+  // The ban wins (power) over the display name change.
+  expect(JSON.parse(run.stdout.toString())).toBe("$ban");
+}, 60_000);
+
+test("the thumbnail worker loads inside a compiled executable", async () => {
+  const probe = join(folder, "thumbnail-probe");
+  const build = Bun.spawnSync([process.execPath, "build", "--compile", "--root", repoRoot, join(repoRoot, "test/e2e/fixtures/thumbnail-worker-probe.ts"), ...WORKER_ENTRIES.map((path) => join(repoRoot, path)), "--outfile", probe], { stderr: "pipe" });
+  expect(build.exitCode, build.stderr.toString()).toBe(0);
+  const run = Bun.spawnSync([probe], { cwd: folder, env: { PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" });
+  expect(run.exitCode, run.stderr.toString()).toBe(0);
+  expect(JSON.parse(run.stdout.toString())).toEqual({ width: 16, height: 8 });
 }, 60_000);

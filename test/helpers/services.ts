@@ -1,4 +1,7 @@
 // Services for tests of the HTTP surface that need no database.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AppServices } from "../../src/app.ts";
 import { createServerKeys } from "../../src/auth/server-keys.ts";
 import { generateSigningKey } from "../../src/auth/signing-key.ts";
@@ -8,9 +11,13 @@ import { createLogger, silentLogger, type Logger } from "../../src/log/logger.ts
 import { canonicalJson } from "../../src/protocol/canonical-json.ts";
 import { nativeEd25519 } from "../../src/protocol/ed25519.ts";
 
+/** Media uploaded by tests go to a folder of this test process (unless a test names its own). */
+let mediaStore: string | undefined;
+const testMediaStore = () => (mediaStore ??= mkdtempSync(join(tmpdir(), "myelin-test-media-")));
+
 /** Config from MYELIN_* style overrides, e.g. { SERVER_NAME: "example.org" }. */
 export function testConfig(overrides: Record<string, string> = {}) {
-  const env = Object.fromEntries(Object.entries(overrides).map(([key, value]) => [`MYELIN_${key}`, value]));
+  const env = Object.fromEntries(Object.entries({ MEDIA_STORE_PATH: testMediaStore(), ...overrides }).map(([key, value]) => [`MYELIN_${key}`, value]));
   return loadConfig({ env, cwd: "/tmp" });
 }
 

@@ -45,10 +45,12 @@ export function createAccountsRepo(db: Db) {
     },
 
     /** Marks deactivated and forgets the password; devices (and with them tokens) are deleted. */
-    async deactivateUser(userId: string): Promise<void> {
-      await db.transaction(async (tx) => {
+    /** Marks the user deactivated and deletes their devices; returns the deleted devices' ids. */
+    async deactivateUser(userId: string): Promise<string[]> {
+      return db.transaction(async (tx) => {
         await tx.update(users).set({ deactivated: true, passwordHash: null }).where(eq(users.userId, userId));
-        await tx.delete(devices).where(eq(devices.userId, userId));
+        const deleted = await tx.delete(devices).where(eq(devices.userId, userId)).returning({ deviceId: devices.deviceId });
+        return deleted.map((d) => d.deviceId);
       });
     },
 

@@ -17,3 +17,4 @@ export * from "./e2ee-keys.ts";
 export * from "./to-device.ts";
 export * from "./cross-signing.ts";
 export * from "./key-backup.ts";
+export * from "./media.ts";

@@ -1,8 +1,9 @@
-// Push rules and the notifications push evaluation stores.
+// Push rules, the notifications push evaluation stores, and pushers.
 // https://spec.matrix.org/v1.19/client-server-api/#push-rules
 // https://spec.matrix.org/v1.19/client-server-api/#receiving-notifications
+// Pushers: https://spec.matrix.org/v1.19/client-server-api/#push-notifications
 import { sql } from "drizzle-orm";
-import { bigint, boolean, integer, jsonb, pgSequence, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, unique } from "drizzle-orm/pg-core";
 import { users } from "./accounts.ts";
 
 /** Positions of the push rules stream: each change of a user's rules takes the next value (sync's m.push_rules). */
@@ -75,4 +76,41 @@ export const sentReadMarkers = pgTable(
     streamOrdering: bigint("stream_ordering", { mode: "number" }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.roomId, t.threadId] })],
+);
+
+/**
+ * HTTP pushers: where to send a user's notifications (a push gateway such as Sygnal), set with
+ * POST /pushers/set. https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3pushersset
+ */
+export const pushers = pgTable(
+  "pushers",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.userId, { onDelete: "cascade" }),
+    /** The device whose access token set it: the pusher goes when that device is deleted. Null for tokens without a device. */
+    deviceId: text("device_id"),
+    /** "http" (the only kind Myelin delivers). */
+    kind: text("kind").notNull(),
+    /** Reverse-DNS id of the app, at most 64 characters. */
+    appId: text("app_id").notNull(),
+    /** The push provider's token for the device (APNs/FCM), at most 512 bytes. */
+    pushkey: text("pushkey").notNull(),
+    appDisplayName: text("app_display_name").notNull(),
+    deviceDisplayName: text("device_display_name").notNull(),
+    profileTag: text("profile_tag"),
+    lang: text("lang").notNull(),
+    /** The client's data object: `url` (the gateway's notify URL), `format` and any custom keys, forwarded without `url`. */
+    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    /** When the pushkey was last set (ms): the notification's pushkey_ts. */
+    createdTs: bigint("created_ts", { mode: "number" }).notNull(),
+    /** Last delivery the gateway accepted (ms), written at most once a minute. */
+    lastSuccessTs: bigint("last_success_ts", { mode: "number" }),
+    /** Start of the current run of failed deliveries (ms); null while deliveries succeed. */
+    failingSince: bigint("failing_since", { mode: "number" }),
+    /** Failed attempts in the current run. */
+    failedAttempts: integer("failed_attempts").notNull().default(0),
+  },
+  (t) => [unique("pushers_app_id_pushkey_user_id_key").on(t.appId, t.pushkey, t.userId), index("pushers_user_id_device_id_idx").on(t.userId, t.deviceId)],
 );
