@@ -7,6 +7,8 @@ import { capabilitiesEndpoints, type RoomVersionStabilities } from "./api/client
 import { userDataEndpoints } from "./api/client/user-data.ts";
 import { clientVersionsEndpoints } from "./api/client/versions.ts";
 import { sharedSecretRegisterEndpoints, type DisplayNameSetter } from "./api/synapse-admin/register.ts";
+import { synapseAdminEndpoints } from "./api/synapse-admin/index.ts";
+import type { AdminServices } from "./rooms/admin-services.ts";
 import type { AccountServices } from "./auth/accounts.ts";
 import { roomEndpoints } from "./api/client/rooms.ts";
 import { roomEventEndpoints } from "./api/client/room-events.ts";
@@ -49,19 +51,25 @@ import type { UserDataServices } from "./auth/user-data.ts";
 import { federationVersionEndpoints } from "./api/federation/version.ts";
 import { healthEndpoints } from "./api/health/index.ts";
 import { serverKeyEndpoints } from "./api/keys/server.ts";
+import { keyQueryEndpoints } from "./api/keys/query.ts";
+import type { KeyNotary } from "./federation/server-keys-serve.ts";
 import { wellKnownEndpoints } from "./api/wellknown/index.ts";
 import type { ServerKeys } from "./auth/server-keys.ts";
 import type { Config } from "./config/verify.ts";
 import type { ResourceName } from "./config/schema.ts";
 import type { Endpoint } from "./http/endpoint.ts";
 import type { RateLimiter } from "./http/rate-limit.ts";
-import { createRouter, type HttpApp } from "./http/router.ts";
+import { createRouter, type AuthResolver, type HttpApp } from "./http/router.ts";
 import type { Logger } from "./log/logger.ts";
 
 export interface AppServices {
   config: Config;
   log: Logger;
   serverKeys: ServerKeys;
+  /** Other servers' keys as a notary serves them: /_matrix/key/v2/query (needs federation). */
+  keyNotary?: KeyNotary;
+  /** Checks other servers' X-Matrix signatures: the 'server' auth of federation endpoints. */
+  serverAuth?: AuthResolver;
   rateLimiter: RateLimiter;
   /** Users, devices, tokens, UIA, login and registration; absent in tests that need no database. */
   accounts?: AccountServices;
@@ -87,6 +95,8 @@ export interface AppServices {
   keyBackup?: KeyBackup;
   /** The local media repository: upload, download, thumbnails (needs `accounts`). */
   media?: MediaServices;
+  /** Synapse's admin API, /_synapse/admin (needs `accounts`). */
+  admin?: AdminServices;
   /** Myelin's own version, reported to peers. */
   version: string;
 }
@@ -129,15 +139,21 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
         ...(services.accounts && services.crossSigning ? crossSigningEndpoints(services.crossSigning) : []),
         ...(services.accounts && services.keyBackup ? keyBackupEndpoints(services.keyBackup) : []),
         ...(services.accounts && services.media ? mediaEndpoints(services.media) : []),
+        ...(services.accounts && services.admin ? synapseAdminEndpoints(services.admin) : []),
         ...(services.accounts && services.sync ? [...toDeviceEndpoints(services.sync.toDevice), ...dehydratedDeviceEndpoints(services.sync.dehydratedDevices)] : []),
       ];
     case "federation":
-      return [...federationVersionEndpoints(services.version), ...serverKeyEndpoints(services.serverKeys)];
+      return [...federationVersionEndpoints(services.version), ...keyEndpoints(services)];
     case "keys":
-      return serverKeyEndpoints(services.serverKeys);
+      return keyEndpoints(services);
     case "health":
       return [];
   }
+}
+
+/** Our keys, and other servers' as a notary. */
+function keyEndpoints(services: AppServices): Endpoint[] {
+  return [...serverKeyEndpoints(services.serverKeys), ...(services.keyNotary ? keyQueryEndpoints(services.keyNotary) : [])];
 }
 
 /** Rooms: creation, membership, sending, state, history, relations, directory. */
@@ -178,7 +194,10 @@ export function createApp(services: AppServices, resources: readonly ResourceNam
     endpoints: [...byPath.values()],
     log: services.log,
     maxBodySize: services.config.max_request_body_size,
-    auth: services.accounts ? { accessToken: accessTokenResolver(services.accounts.tokens) } : {},
+    auth: {
+      ...(services.accounts ? { accessToken: accessTokenResolver(services.accounts.tokens) } : {}),
+      ...(services.serverAuth ? { server: services.serverAuth } : {}),
+    },
     rateLimiter: services.rateLimiter,
     rateLimits: {
       rc_message: services.config.rc_message,

@@ -6,6 +6,13 @@ import type { Server } from "bun";
 import { createApp, type AppServices } from "./app.ts";
 import { createAccountServices } from "./auth/accounts.ts";
 import { createServerKeys } from "./auth/server-keys.ts";
+import type { ServerKeySource } from "./auth/server-key-source.ts";
+import { xMatrixResolver } from "./auth/x-matrix.ts";
+import { federationClientFromConfig } from "./federation/client.ts";
+import type { FederationTransport } from "./federation/transport.ts";
+import { createRemoteServerKeys, warnAboutDefaultKeyServer } from "./federation/server-keys.ts";
+import { createKeyNotary } from "./federation/server-keys-serve.ts";
+import { createServerKeysRepo } from "./storage/repos/server-keys.ts";
 import { loadOrCreateSigningKey } from "./auth/signing-key.ts";
 import type { ServerSigningKey } from "./auth/signing-key.ts";
 import { createUserDataServices } from "./auth/user-data.ts";
@@ -13,6 +20,7 @@ import type { Config } from "./config/verify.ts";
 import { ed25519Signer, loadEngine, type Engine } from "./engine/index.ts";
 import { createRoomServices, roomEventInfo } from "./rooms/index.ts";
 import { createRoomEphemeralServices } from "./rooms/ephemeral.ts";
+import { createAdminServices } from "./rooms/admin-services.ts";
 import { createPushServices } from "./push/index.ts";
 import { createPresenceServices } from "./sync/presence.ts";
 import { createSyncNotifier, createSyncServices } from "./sync/index.ts";
@@ -85,7 +93,7 @@ export async function withDatabase<T>(config: Config, log: Logger, assets: Runti
   }
 }
 
-function tlsOptions(config: Config) {
+export function tlsOptions(config: Config) {
   const certificate = config.tls_certificate_path!;
   const key = config.tls_private_key_path!;
   for (const path of [certificate, key]) {
@@ -97,6 +105,8 @@ function tlsOptions(config: Config) {
 /** The services of a running homeserver, and how to wind them down. */
 export interface Homeserver {
   services: AppServices;
+  /** Requests to other homeservers. */
+  federation: FederationTransport;
   /** Answers waiting long polls at once (first step of a shutdown, before listeners stop). */
   releaseWaiters(): void;
   /** Stops timers and queues (typing, push, presence, last-seen); the database stays open. */
@@ -119,6 +129,8 @@ export async function createHomeserver(options: {
   now?: () => number;
   /** Flush interval of last-seen data; null: only on stop (tests). */
   lastSeenIntervalMs?: number | null;
+  /** Other servers' keys, to check their X-Matrix requests; the key fetcher over `federation` by default. */
+  serverKeySource?: ServerKeySource;
 }): Promise<Homeserver> {
   const { db, config, log, engine, now } = options;
   const stops: (() => Promise<void> | void)[] = [];
@@ -145,13 +157,14 @@ export async function createHomeserver(options: {
       crossSigningChanged: async (userId) => deviceLists.changed(userId, await deviceKeysRepo.recordDeviceListChange(userId)),
     });
     const keys = { ...createKeyServices({ db, ed25519: nativeEd25519, serverName: config.server_name, deviceListChanged: deviceLists.changed, crossSigningKeys: crossSigning.crossSigningKeys }), deviceLists };
+    // Deactivation's first step (the user's own and the admin API's); every pusher of the user goes
+    // too (those of its devices also go with the devices). `push` exists by the time an account can deactivate.
+    const leaveAllRooms = async (userId: string) => (await push.pushers.userDeactivated(userId), rooms.membership.leaveAll(userId));
     const userData = createUserDataServices({
       db, serverName: config.server_name, accounts,
       hooks: {
         memberProfileChanged: (userId) => rooms.membership.profileChanged(userId),
-        // Deactivation's first step; every pusher of the user goes too (those of its devices also
-        // go with the devices). `push` exists by the time an account can deactivate.
-        leaveAllRooms: async (userId) => (await push.pushers.userDeactivated(userId), rooms.membership.leaveAll(userId)),
+        leaveAllRooms,
         accountDataChanged: notifier.accountDataChanged,
         // Deleted devices lose their keys: a device list change.
         devicesDeleted: keys.deviceKeys.devicesDeleted,
@@ -182,22 +195,33 @@ export async function createHomeserver(options: {
     accounts.deviceEvents.subscribe(async (userId, deviceIds) => sync.slidingSync.forgetDevices(userId, deviceIds));
     const media = createMediaServices({ db, config, log, now });
     stops.push(async () => media.close());
+    const federation = federationClientFromConfig({ config, signingKey: options.signingKey, ed25519: nativeEd25519, canonicalJson: engine.canonicalJson });
+    const serverKeys = createServerKeys({
+      serverName: config.server_name,
+      signingKey: options.signingKey,
+      oldKeys: config.old_signing_keys,
+      validityMs: config.key_refresh_interval,
+      ed25519: nativeEd25519,
+      canonicalJson: engine.canonicalJson,
+    });
+    const remoteServerKeys = createRemoteServerKeys({
+      own: serverKeys, transport: federation, repo: createServerKeysRepo(db), trustedKeyServers: config.trusted_key_servers,
+      log, now, ed25519: nativeEd25519, canonicalJson: engine.canonicalJson,
+    });
+    const admin = createAdminServices({ db, serverName: config.server_name, version: VERSION, accounts, userData, rooms, leaveAllRooms, now });
     const services: AppServices = {
       config, log, version: VERSION, rateLimiter: options.rateLimiter,
+      serverAuth: xMatrixResolver({
+        serverName: config.server_name, keys: options.serverKeySource ?? remoteServerKeys, ed25519: nativeEd25519, canonicalJson: engine.canonicalJson, now,
+      }),
       accounts, userData, rooms, ephemeral, presence, sync, keys, crossSigning, push,
       keyBackup: createKeyBackup({ repo: createKeyBackupRepo(db) }),
-      media,
+      media, admin,
       roomVersions: engine.roomVersions,
-      serverKeys: createServerKeys({
-        serverName: config.server_name,
-        signingKey: options.signingKey,
-        oldKeys: config.old_signing_keys,
-        validityMs: config.key_refresh_interval,
-        ed25519: nativeEd25519,
-        canonicalJson: engine.canonicalJson,
-      }),
+      serverKeys,
+      keyNotary: createKeyNotary(remoteServerKeys, serverKeys),
     };
-    return { services, releaseWaiters: () => sync.notifier.close(), stop };
+    return { services, federation, releaseWaiters: () => sync.notifier.close(), stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;
@@ -214,6 +238,7 @@ export async function startServer(config: Config, log: Logger, assets: RuntimeAs
     const engine = await loadEngine();
     const { key, created } = loadOrCreateSigningKey(config.signing_key_path, nativeEd25519);
     if (created) log.info("created signing key", { path: config.signing_key_path, key_id: key.keyId });
+    warnAboutDefaultKeyServer(config, log);
     homeserver = await createHomeserver({ db: db.db, config, log, engine, signingKey: key, rateLimiter: new RateLimiter() });
     const { services } = homeserver;
     // Bun's own cap is a backstop; readBody enforces the configured limits with the spec's error.

@@ -10,7 +10,7 @@ const Size = (options: { default: string; description: string }) =>
 const Duration = (options: { default: string; description: string }) =>
   T.Union([T.Integer({ minimum: 0 }), T.String({ pattern: "^\\d+(ms|[smhdwy])?$" })], { ...options, hint: "a duration such as 30s, 5m, 1h or 1d (a bare number is milliseconds)" });
 const strict = { additionalProperties: false } as const;
-// The shape only; src/push/ip-ranges.ts checks the numbers (and names the entry) at start.
+// The shape only; src/protocol/ip-ranges.ts checks the numbers (and names the entry) at start.
 const IpRange = T.String({ pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$", hint: "an IP address or CIDR range such as 10.0.0.0/8 or fe80::/10" });
 
 /** Resource names a listener can serve; what each one mounts is in src/app.ts. */
@@ -96,12 +96,39 @@ export const ConfigSchema = T.Object(
       { default: {}, description: "Keys this server signed with in the past, published so old events still verify: {\"ed25519:id\": {key: <base64 public key>, expired_ts: <ms>}}." },
     ),
     key_refresh_interval: Duration({ default: "1d", description: "How long other servers may cache our key response (valid_until_ts)." }),
+    trusted_key_servers: T.Array(
+      T.Object(
+        {
+          server_name: T.String({ minLength: 1 }),
+          verify_keys: T.Optional(
+            T.Record(T.String({ pattern: "^ed25519:[A-Za-z0-9_]+$" }), T.String({ pattern: "^[A-Za-z0-9+/]{43}$", hint: "an unpadded base64 Ed25519 public key (43 characters)" })),
+          ),
+        },
+        strict,
+      ),
+      {
+        // Synapse's default: matrix.org with its key.
+        default: [{ server_name: "matrix.org", verify_keys: { "ed25519:auto": "Noi6WqcDj0QmPxCNQqgezwTlBKrfqehY1u2FyWP9uYw" } }],
+        description:
+          "Notary servers asked for another server's keys (POST /_matrix/key/v2/query) when that server cannot give them itself. With verify_keys, their answers must be signed by one of those keys; without, TLS is the only check. [] asks only the servers themselves.",
+      },
+    ),
+    suppress_key_server_warning: T.Boolean({ default: false, description: "Do not warn at start that trusted_key_servers includes matrix.org." }),
     enable_registration: T.Boolean({ default: false, description: "Let anyone register an account. Off by default, as in Synapse." }),
     registration_shared_secret: T.Union([T.String({ minLength: 1 }), T.Null()], {
       default: null,
       description: "Secret for the shared-secret registration API (/_synapse/admin/v1/register). null disables it.",
     }),
     federation_verify_certificates: T.Boolean({ default: true, description: "Check TLS certificates of other homeservers." }),
+    federation: T.Object(
+      {
+        client_timeout: Duration({ default: "60s", description: "How long an outbound federation request may take, server discovery included." }),
+        destination_min_retry_interval: Duration({ default: "10m", description: "How long a destination is left alone after a request to it failed." }),
+        destination_retry_multiplier: T.Integer({ minimum: 1, default: 2, description: "How much that interval grows with each further failure." }),
+        destination_max_retry_interval: Duration({ default: "1w", description: "The longest a failing destination is left alone (in memory: a restart forgets it)." }),
+      },
+      { ...strict, default: {}, description: "Outbound federation requests: timeout and per-destination backoff (Synapse's names)." },
+    ),
     max_upload_size: Size({ default: "50M", description: "Largest media upload." }),
     max_request_body_size: Size({ default: "4M", description: "Largest body of any other request (events are at most 64K; key and to-device batches are larger)." }),
     media_store_path: T.Union([T.String({ minLength: 1 }), T.Null()], {
@@ -195,9 +222,9 @@ export const ConfigSchema = T.Object(
         "192.88.99.0/24", "198.18.0.0/15", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",
         "::1/128", "fe80::/10", "fc00::/7", "2001:db8::/32", "ff00::/8", "fec0::/10",
       ],
-      description: "CIDR ranges outbound requests (push gateways) may not go to; the default is Synapse's list of private, loopback and link-local ranges. 0.0.0.0 and :: are always refused.",
+      description: "CIDR ranges outbound requests (push gateways, federation) may not go to; the default is Synapse's list of private, loopback and link-local ranges. 0.0.0.0 and :: are always refused.",
     }),
-    ip_range_whitelist: T.Array(IpRange, { default: [], description: "CIDR ranges allowed even when ip_range_blacklist covers them, e.g. a push gateway on your own network." }),
+    ip_range_whitelist: T.Array(IpRange, { default: [], description: "CIDR ranges allowed even when ip_range_blacklist covers them, e.g. a push gateway or homeserver on your own network." }),
     push: T.Object(
       {
         enabled: T.Boolean({ default: true, description: "Evaluate push rules. false: no notification counts and no pushes (for servers of bots)." }),

@@ -11,8 +11,11 @@ import { isReply, type AuthKind, type Endpoint, type Requester } from "./endpoin
 import { MatrixError } from "../protocol/matrix-error.ts";
 import type { RateLimiter, RateLimitRule } from "./rate-limit.ts";
 
-/** Resolves a caller for an auth kind, or throws the spec's 401/403 MatrixError. */
-export type AuthResolver = (request: Request, ip: string) => Promise<Requester>;
+/**
+ * Resolves a caller for an auth kind, or throws the spec's 401/403 MatrixError. `body` reads the
+ * request body (capped) once: X-Matrix signatures cover it, and the handler gets the same bytes.
+ */
+export type AuthResolver = (request: Request, ip: string, body: () => Promise<Uint8Array>) => Promise<Requester>;
 
 export interface RouterOptions {
   endpoints: readonly Endpoint[];
@@ -111,7 +114,9 @@ export function createRouter(options: RouterOptions): HttpApp {
     const run = async (ctx: { request: Request; params: Record<string, string> }) => {
       const { request } = ctx;
       const meta = info.get(request) ?? { id: "-", ip: "", url: new URL(request.url) };
-      const requester: Requester = resolve ? await resolve(request, meta.ip) : { kind: "none" };
+      let bodyBytes: Promise<Uint8Array> | undefined;
+      const readOnce = () => (bodyBytes ??= readBody(request, options.maxBodySize));
+      const requester: Requester = resolve ? await resolve(request, meta.ip, readOnce) : { kind: "none" };
       // https://spec.matrix.org/v1.19/client-server-api/#guest-access
       if (requester.kind === "user" && requester.isGuest && !definition.allowGuests) {
         throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guest access not allowed");
@@ -135,7 +140,7 @@ export function createRouter(options: RouterOptions): HttpApp {
       }
       let body: unknown = undefined;
       if (bodyCheck) {
-        body = parseJsonObject(await readBody(request, options.maxBodySize));
+        body = parseJsonObject(await readOnce());
         if (!bodyCheck.Check(body)) throw new MatrixError(400, "M_BAD_JSON", firstError(bodyCheck, body));
       }
       const result = await definition.handler({

@@ -12,7 +12,7 @@ import type { Db } from "../storage/db.ts";
 import { createPushActionsRepo } from "../storage/repos/push-actions.ts";
 import { createPushRulesRepo } from "../storage/repos/push-rules.ts";
 import { createPushersRepo } from "../storage/repos/pushers.ts";
-import { outboundPolicy, parseRanges } from "./ip-ranges.ts";
+import { outboundPolicy, parseRanges } from "../protocol/ip-ranges.ts";
 import { createPushGateway } from "./push-gateway.ts";
 import { createPushers, type Pushers } from "./pushers.ts";
 import { createPusherDelivery, type PusherDelivery } from "./pushers-delivery.ts";

@@ -4,8 +4,8 @@
 // between (DNS rebinding) can slip through. Redirects are not followed (they would skip the check).
 // https://spec.matrix.org/v1.19/push-gateway-api/#post_matrixpushv1notify
 import { lookup } from "node:dns/promises";
-import type { OutboundPolicy } from "./ip-ranges.ts";
-import { parseIp } from "./ip-ranges.ts";
+import type { OutboundPolicy } from "../protocol/ip-ranges.ts";
+import { parseIp } from "../protocol/ip-ranges.ts";
 
 /** What became of one request: the gateway's `rejected` pushkeys, or why it failed. */
 export type GatewayOutcome = { ok: true; rejected: string[] } | { ok: false; reason: string };

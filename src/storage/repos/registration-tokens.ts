@@ -50,6 +50,15 @@ export function createRegistrationTokensRepo(db: Db) {
     async release(token: string): Promise<void> {
       await db.update(registrationTokens).set({ pending: sql`greatest(${registrationTokens.pending} - 1, 0)` }).where(eq(registrationTokens.token, token));
     },
+    /** Sets the given fields (admin API); undefined when the token does not exist. */
+    async update(token: string, change: { usesAllowed?: number | null; expiryTime?: number | null }): Promise<RegistrationTokenRow | undefined> {
+      if (change.usesAllowed === undefined && change.expiryTime === undefined) {
+        const [row] = await db.select().from(registrationTokens).where(eq(registrationTokens.token, token));
+        return row;
+      }
+      const [row] = await db.update(registrationTokens).set(change).where(eq(registrationTokens.token, token)).returning();
+      return row;
+    },
   };
 }
 

@@ -18,3 +18,4 @@ export * from "./to-device.ts";
 export * from "./cross-signing.ts";
 export * from "./key-backup.ts";
 export * from "./media.ts";
+export * from "./server-keys.ts";

@@ -1,5 +1,5 @@
 // IP address ranges in CIDR notation, and the outbound policy Synapse's ip_range_blacklist and
-// ip_range_whitelist describe (applied here to push gateway requests). An IPv4-mapped IPv6
+// ip_range_whitelist describe (applied to push gateway and federation requests). An IPv4-mapped IPv6
 // address (::ffff:10.0.0.1) is matched as the IPv4 address it carries.
 import { isIP } from "node:net";
 

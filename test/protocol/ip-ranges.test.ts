@@ -1,7 +1,7 @@
 // CIDR parsing and matching, and the blacklist/whitelist policy for push gateway requests.
 import { describe, expect, test } from "bun:test";
 import { ConfigSchema } from "../../src/config/schema.ts";
-import { inRange, outboundPolicy, parseIp, parseRange, parseRanges } from "../../src/push/ip-ranges.ts";
+import { inRange, outboundPolicy, parseIp, parseRange, parseRanges } from "../../src/protocol/ip-ranges.ts";
 
 const synapseDefaults = (ConfigSchema.properties.ip_range_blacklist as { default: string[] }).default;
 const within = (address: string, range: string) => inRange(parseIp(address)!, parseRange(range)!);
