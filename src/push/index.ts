@@ -19,6 +19,7 @@ import { createPusherDelivery, type PusherDelivery } from "./pushers-delivery.ts
 import { createPushPayloads } from "./pushers-payload.ts";
 import { createPushEvaluator, type PushEvaluator } from "./evaluator.ts";
 import { createNotifications, type Notifications } from "./notifications.ts";
+import { createNotificationRetention, type NotificationRetention } from "./notification-retention.ts";
 import { createPushRules, type PushRules } from "./rules.ts";
 import { createUnreadCounts, type UnreadCounts } from "./unread-counts.ts";
 
@@ -42,6 +43,8 @@ export interface PushServices {
   pushers: Pushers;
   /** Queues to push gateways (its `timings` may be shortened by tests). */
   delivery: PusherDelivery;
+  /** Pruning of notifications past the retention (daily). */
+  retention: NotificationRetention;
   /** Unsubscribes from the rooms bus and waits (at most `maxWaitMs`) for queued evaluations to be stored. */
   close(maxWaitMs?: number): Promise<void>;
 }
@@ -73,6 +76,8 @@ export async function createPushServices(deps: {
   const unsubscribe = push.enabled ? deps.rooms.bus.subscribe(({ event }) => evaluator.enqueue(event)) : () => {};
   const unreadCounts = createUnreadCounts({ repo: actionsRepo, evaluator, log: deps.log });
   const notifications = createNotifications({ repo: actionsRepo, evaluator, cache: deps.rooms.cache, formatter: deps.rooms.formatter });
+  const retention = createNotificationRetention({ repo: actionsRepo, log: deps.log, now: deps.now ?? Date.now });
+  retention.start();
   const now = deps.now ?? Date.now;
   const pushersRepo = createPushersRepo(deps.db);
   const pushers = await createPushers({ repo: pushersRepo, now, streamPosition: deps.rooms.stream.persistedUpTo });
@@ -91,9 +96,10 @@ export async function createPushServices(deps: {
     position: rules.position,
     onChange: rules.onChange,
   };
-  return { rules, evaluator, unreadCounts, pushRulesSource, notifications, pushers, delivery, close: async (maxWaitMs = 5_000) => {
+  return { rules, evaluator, unreadCounts, pushRulesSource, notifications, pushers, delivery, retention, close: async (maxWaitMs = 5_000) => {
     unsubscribe();
     await evaluator.settled(maxWaitMs);
     delivery.close();
+    await retention.stop();
   } };
 }

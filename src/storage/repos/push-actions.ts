@@ -100,14 +100,75 @@ export function createPushActionsRepo(db: Db) {
      */
     async counts(userId: string, floors: ReadonlyMap<string, number>, marks: readonly ReadMark[]): Promise<NotificationCountRow[]> {
       if (floors.size === 0) return [];
-      return sql<NotificationCountRow[]>`
-        select a.room_id as "roomId", a.thread_id as "threadId", count(*)::int as notifications, (count(*) filter (where a.highlight))::int as highlights
-        from unnest(${[...floors.keys()]}::text[], ${[...floors.values()]}::bigint[]) as f(room_id, floor)
-        join event_push_actions a on a.user_id = ${userId} and a.room_id = f.room_id and a.stream_ordering > f.floor
-        left join unnest(${column(marks, "roomId")}::text[], ${column(marks, "threadId")}::text[], ${column(marks, "streamOrdering")}::bigint[])
-          as t(room_id, thread_id, so) on t.room_id = a.room_id and t.thread_id = a.thread_id
-        where t.so is null or a.stream_ordering > t.so
-        group by a.room_id, a.thread_id`;
+      const floorRooms = [...floors.keys()];
+      const floorPositions = [...floors.values()];
+      const markRooms = column(marks, "roomId");
+      const markThreads = column(marks, "threadId");
+      const markPositions = column(marks, "streamOrdering");
+      const [rows, summaries] = await Promise.all([
+        sql<NotificationCountRow[]>`
+          select a.room_id as "roomId", a.thread_id as "threadId", count(*)::int as notifications, (count(*) filter (where a.highlight))::int as highlights
+          from unnest(${floorRooms}::text[], ${floorPositions}::bigint[]) as f(room_id, floor)
+          join event_push_actions a on a.user_id = ${userId} and a.room_id = f.room_id and a.stream_ordering > f.floor
+          left join unnest(${markRooms}::text[], ${markThreads}::text[], ${markPositions}::bigint[])
+            as t(room_id, thread_id, so) on t.room_id = a.room_id and t.thread_id = a.thread_id
+          where t.so is null or a.stream_ordering > t.so
+          group by a.room_id, a.thread_id`,
+        // Pruned notifications count whole until the user read past the newest of them.
+        sql<NotificationCountRow[]>`
+          select s.room_id as "roomId", s.thread_id as "threadId", s.notifications, s.highlights
+          from unnest(${floorRooms}::text[], ${floorPositions}::bigint[]) as f(room_id, floor)
+          join event_push_summary s on s.user_id = ${userId} and s.room_id = f.room_id and s.stream_ordering > f.floor
+          left join unnest(${markRooms}::text[], ${markThreads}::text[], ${markPositions}::bigint[])
+            as t(room_id, thread_id, so) on t.room_id = s.room_id and t.thread_id = s.thread_id
+          where t.so is null or s.stream_ordering > t.so`,
+      ]);
+      if (summaries.length === 0) return rows;
+      const byKey = new Map(rows.map((r) => [`${r.roomId}\u0000${r.threadId}`, { ...r }]));
+      for (const summary of summaries) {
+        const key = `${summary.roomId}\u0000${summary.threadId}`;
+        const row = byKey.get(key);
+        if (row) {
+          row.notifications += summary.notifications;
+          row.highlights += summary.highlights;
+        } else byKey.set(key, { ...summary });
+      }
+      return [...byKey.values()];
+    },
+
+    /**
+     * Prunes the notifications decided before `cutoffTs` (one transaction, so counts never see
+     * them twice or not at all): unread ones are folded into event_push_summary first, then all
+     * are deleted, and summaries the user has read past go too. Returns the rows deleted.
+     * Read: at or below the user's unthreaded receipt in the room, or their receipt or own
+     * event in the notification's thread (as `counts` reads them).
+     */
+    async prune(cutoffTs: number): Promise<number> {
+      return sql.begin(async (tx) => {
+        const marks = () => tx`
+          select r.user_id, r.room_id, r.thread_id, e.stream_ordering as so from receipts r join events e on e.event_id = r.event_id
+          where r.receipt_type in ('m.read', 'm.read.private')
+          union all
+          select user_id, room_id, thread_id, stream_ordering from sent_read_markers`;
+        await tx`
+          insert into event_push_summary (user_id, room_id, thread_id, notifications, highlights, stream_ordering)
+          select a.user_id, a.room_id, a.thread_id, count(*)::int, (count(*) filter (where a.highlight))::int, max(a.stream_ordering)
+          from event_push_actions a
+          where a.ts < ${cutoffTs} and not exists (
+            select 1 from (${marks()}) m where m.user_id = a.user_id and m.room_id = a.room_id
+              and (m.thread_id = '' or m.thread_id = a.thread_id) and m.so >= a.stream_ordering)
+          group by a.user_id, a.room_id, a.thread_id
+          on conflict (user_id, room_id, thread_id) do update set
+            notifications = event_push_summary.notifications + excluded.notifications,
+            highlights = event_push_summary.highlights + excluded.highlights,
+            stream_ordering = greatest(event_push_summary.stream_ordering, excluded.stream_ordering)`;
+        const deleted = await tx`delete from event_push_actions where ts < ${cutoffTs}`;
+        await tx`
+          delete from event_push_summary s where exists (
+            select 1 from (${marks()}) m where m.user_id = s.user_id and m.room_id = s.room_id
+              and (m.thread_id = '' or m.thread_id = s.thread_id) and m.so >= s.stream_ordering)`;
+        return deleted.count;
+      });
     },
 
     /**

@@ -63,6 +63,24 @@ export const eventPushActions = pgTable(
 );
 
 /**
+ * Notifications older than the retention (src/push/notification-retention.ts), folded per user,
+ * room and thread when they were pruned unread: they still count until the user reads past
+ * `stream_ordering`, the newest of them.
+ */
+export const eventPushSummary = pgTable(
+  "event_push_summary",
+  {
+    userId: text("user_id").notNull(),
+    roomId: text("room_id").notNull(),
+    threadId: text("thread_id").notNull(),
+    notifications: integer("notifications").notNull(),
+    highlights: integer("highlights").notNull(),
+    streamOrdering: bigint("stream_ordering", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.roomId, t.threadId] })],
+);
+
+/**
  * Per user, room and thread, the stream ordering of the user's newest own event there: sending
  * an event marks what precedes it as read, like a receipt (spec: Marking notifications as read).
  */
