@@ -47,21 +47,22 @@ test("dist/myelin runs a homeserver from an empty folder and keeps its key acros
   }
 }, 300_000);
 
-test("the state-resolution worker loads inside a compiled executable", async () => {
-  const probe = join(folder, "worker-probe");
-  const build = Bun.spawnSync([process.execPath, "build", "--compile", "--root", repoRoot, join(repoRoot, "test/e2e/fixtures/worker-probe.ts"), ...WORKER_ENTRIES.map((path) => join(repoRoot, path)), "--outfile", probe], { stderr: "pipe" });
+/** Compiles a probe (with the workers as entry points, as scripts/build-binary.ts does), runs it alone, returns its JSON output. */
+function runCompiledProbe(fixture: string): unknown {
+  const probe = join(folder, fixture.replace(/\.ts$/, ""));
+  const entries = [join(repoRoot, "test/e2e/fixtures", fixture), ...WORKER_ENTRIES.map((path) => join(repoRoot, path))];
+  const build = Bun.spawnSync([process.execPath, "build", "--compile", "--root", repoRoot, ...entries, "--outfile", probe], { stderr: "pipe" });
   expect(build.exitCode, build.stderr.toString()).toBe(0);
   const run = Bun.spawnSync([probe], { cwd: folder, env: { PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" });
   expect(run.exitCode, run.stderr.toString()).toBe(0);
-  // The ban wins (power) over the display name change.
-  expect(JSON.parse(run.stdout.toString())).toBe("$ban");
+  return JSON.parse(run.stdout.toString());
+}
+
+test("the state-resolution worker loads inside a compiled executable", () => {
+  // The ban wins (power) over the display name change: only the worker can have answered.
+  expect(runCompiledProbe("worker-probe.ts")).toBe("$ban");
 }, 60_000);
 
-test("the thumbnail worker loads inside a compiled executable", async () => {
-  const probe = join(folder, "thumbnail-probe");
-  const build = Bun.spawnSync([process.execPath, "build", "--compile", "--root", repoRoot, join(repoRoot, "test/e2e/fixtures/thumbnail-worker-probe.ts"), ...WORKER_ENTRIES.map((path) => join(repoRoot, path)), "--outfile", probe], { stderr: "pipe" });
-  expect(build.exitCode, build.stderr.toString()).toBe(0);
-  const run = Bun.spawnSync([probe], { cwd: folder, env: { PATH: "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" });
-  expect(run.exitCode, run.stderr.toString()).toBe(0);
-  expect(JSON.parse(run.stdout.toString())).toEqual({ width: 16, height: 8 });
+test("the thumbnail worker loads inside a compiled executable", () => {
+  expect(runCompiledProbe("thumbnail-worker-probe.ts")).toEqual({ width: 16, height: 8 });
 }, 60_000);
