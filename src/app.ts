@@ -49,6 +49,9 @@ import { reportEndpoints } from "./api/client/reports.ts";
 import { isLoopback } from "./auth/rate-limits.ts";
 import type { UserDataServices } from "./auth/user-data.ts";
 import { federationVersionEndpoints } from "./api/federation/version.ts";
+import { federationQueryEndpoints } from "./api/federation/query.ts";
+import { federationUserKeysEndpoints } from "./api/federation/user-keys.ts";
+import type { QueryAnswers } from "./federation/queries-serve.ts";
 import { healthEndpoints } from "./api/health/index.ts";
 import { serverKeyEndpoints } from "./api/keys/server.ts";
 import { keyQueryEndpoints } from "./api/keys/query.ts";
@@ -68,6 +71,8 @@ export interface AppServices {
   serverKeys: ServerKeys;
   /** Other servers' keys as a notary serves them: /_matrix/key/v2/query (needs federation). */
   keyNotary?: KeyNotary;
+  /** Answers to other servers' profile and alias queries (needs `serverAuth`). */
+  federationQueries?: QueryAnswers;
   /** Checks other servers' X-Matrix signatures: the 'server' auth of federation endpoints. */
   serverAuth?: AuthResolver;
   rateLimiter: RateLimiter;
@@ -139,16 +144,25 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
         ...(services.accounts && services.crossSigning ? crossSigningEndpoints(services.crossSigning) : []),
         ...(services.accounts && services.keyBackup ? keyBackupEndpoints(services.keyBackup) : []),
         ...(services.accounts && services.media ? mediaEndpoints(services.media) : []),
-        ...(services.accounts && services.admin ? synapseAdminEndpoints(services.admin) : []),
+        ...(services.accounts && services.admin ? synapseAdminEndpoints(services.admin, services.media?.admin) : []),
         ...(services.accounts && services.sync ? [...toDeviceEndpoints(services.sync.toDevice), ...dehydratedDeviceEndpoints(services.sync.dehydratedDevices)] : []),
       ];
     case "federation":
-      return [...federationVersionEndpoints(services.version), ...keyEndpoints(services)];
+      return [...federationVersionEndpoints(services.version), ...keyEndpoints(services), ...federationQueriesOf(services)];
     case "keys":
       return keyEndpoints(services);
     case "health":
       return [];
   }
+}
+
+/** Other servers' queries: profiles and aliases, our users' device keys. */
+function federationQueriesOf(services: AppServices): Endpoint[] {
+  if (!services.serverAuth) return [];
+  return [
+    ...(services.federationQueries ? federationQueryEndpoints(services.federationQueries) : []),
+    ...(services.keys ? federationUserKeysEndpoints(services.keys.keysQuery) : []),
+  ];
 }
 
 /** Our keys, and other servers' as a notary. */

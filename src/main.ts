@@ -12,6 +12,9 @@ import { federationClientFromConfig } from "./federation/client.ts";
 import type { FederationTransport } from "./federation/transport.ts";
 import { createRemoteServerKeys, warnAboutDefaultKeyServer } from "./federation/server-keys.ts";
 import { createKeyNotary } from "./federation/server-keys-serve.ts";
+import { createRemoteAliases, createRemoteProfiles } from "./federation/queries.ts";
+import { createRemoteDeviceKeys } from "./federation/queries-keys.ts";
+import { createQueryAnswers } from "./federation/queries-serve.ts";
 import { createServerKeysRepo } from "./storage/repos/server-keys.ts";
 import { loadOrCreateSigningKey } from "./auth/signing-key.ts";
 import type { ServerSigningKey } from "./auth/signing-key.ts";
@@ -21,6 +24,8 @@ import { ed25519Signer, loadEngine, type Engine } from "./engine/index.ts";
 import { createRoomServices, roomEventInfo } from "./rooms/index.ts";
 import { createRoomEphemeralServices } from "./rooms/ephemeral.ts";
 import { createAdminServices } from "./rooms/admin-services.ts";
+import { createModeration } from "./rooms/admin-moderation.ts";
+import { createAdminModerationRepo } from "./storage/repos/admin-moderation.ts";
 import { createPushServices } from "./push/index.ts";
 import { createPresenceServices } from "./sync/presence.ts";
 import { createSyncNotifier, createSyncServices } from "./sync/index.ts";
@@ -138,14 +143,19 @@ export async function createHomeserver(options: {
     for (const step of stops.reverse()) await step();
   };
   try {
+    // First: profiles, aliases and device keys of other servers' users are asked of them through it.
+    const federation = federationClientFromConfig({ config, signingKey: options.signingKey, ed25519: nativeEd25519, canonicalJson: engine.canonicalJson });
     const accounts = createAccountServices({ db, config, log, rateLimiter: options.rateLimiter, lastSeenIntervalMs: options.lastSeenIntervalMs });
     stops.push(() => accounts.lastSeen.stop());
     const profilesRepo = createProfilesRepo(db);
+    // Blocked rooms and suspended accounts (admin API), consulted by membership and sends.
+    const moderation = await createModeration({ repo: createAdminModerationRepo(db), now });
     const rooms = await createRoomServices({
-      db, engine, log, now, signer: ed25519Signer(config.server_name, options.signingKey, nativeEd25519),
+      db, engine, log, now, moderation, signer: ed25519Signer(config.server_name, options.signingKey, nativeEd25519),
       defaultRoomVersion: config.default_room_version,
       profileOf: (userId) => profilesRepo.get(userId),
       userDirectory: { enabled: config.user_directory.enabled, searchAllUsers: config.user_directory.search_all_users },
+      remoteAliases: createRemoteAliases({ transport: federation }),
     });
     // Built before the services whose changes wake long-polling syncs (their hooks).
     const notifier = createSyncNotifier(rooms);
@@ -156,12 +166,13 @@ export async function createHomeserver(options: {
       repo: createCrossSigningRepo(db), uia: accounts.uia, ed25519: nativeEd25519,
       crossSigningChanged: async (userId) => deviceLists.changed(userId, await deviceKeysRepo.recordDeviceListChange(userId)),
     });
-    const keys = { ...createKeyServices({ db, ed25519: nativeEd25519, serverName: config.server_name, deviceListChanged: deviceLists.changed, crossSigningKeys: crossSigning.crossSigningKeys }), deviceLists };
+    const remoteDeviceKeys = createRemoteDeviceKeys({ transport: federation, ed25519: nativeEd25519, canonicalJson: engine.canonicalJson });
+    const keys = { ...createKeyServices({ db, ed25519: nativeEd25519, serverName: config.server_name, deviceListChanged: deviceLists.changed, crossSigningKeys: crossSigning.crossSigningKeys, remoteDeviceKeys }), deviceLists };
     // Deactivation's first step (the user's own and the admin API's); every pusher of the user goes
     // too (those of its devices also go with the devices). `push` exists by the time an account can deactivate.
     const leaveAllRooms = async (userId: string) => (await push.pushers.userDeactivated(userId), rooms.membership.leaveAll(userId));
     const userData = createUserDataServices({
-      db, serverName: config.server_name, accounts,
+      db, serverName: config.server_name, accounts, remoteProfiles: createRemoteProfiles({ transport: federation, now }),
       hooks: {
         memberProfileChanged: (userId) => rooms.membership.profileChanged(userId),
         leaveAllRooms,
@@ -195,7 +206,6 @@ export async function createHomeserver(options: {
     accounts.deviceEvents.subscribe(async (userId, deviceIds) => sync.slidingSync.forgetDevices(userId, deviceIds));
     const media = createMediaServices({ db, config, log, now });
     stops.push(async () => media.close());
-    const federation = federationClientFromConfig({ config, signingKey: options.signingKey, ed25519: nativeEd25519, canonicalJson: engine.canonicalJson });
     const serverKeys = createServerKeys({
       serverName: config.server_name,
       signingKey: options.signingKey,
@@ -208,7 +218,9 @@ export async function createHomeserver(options: {
       own: serverKeys, transport: federation, repo: createServerKeysRepo(db), trustedKeyServers: config.trusted_key_servers,
       log, now, ed25519: nativeEd25519, canonicalJson: engine.canonicalJson,
     });
-    const admin = createAdminServices({ db, serverName: config.server_name, version: VERSION, accounts, userData, rooms, leaveAllRooms, now });
+    const admin = createAdminServices({
+      db, serverName: config.server_name, version: VERSION, accounts, userData, rooms, leaveAllRooms, now, moderation,
+    });
     const services: AppServices = {
       config, log, version: VERSION, rateLimiter: options.rateLimiter,
       serverAuth: xMatrixResolver({
@@ -220,6 +232,7 @@ export async function createHomeserver(options: {
       roomVersions: engine.roomVersions,
       serverKeys,
       keyNotary: createKeyNotary(remoteServerKeys, serverKeys),
+      federationQueries: createQueryAnswers({ serverName: config.server_name, profiles: userData.profiles, directory: rooms.directory }),
     };
     return { services, federation, releaseWaiters: () => sync.notifier.close(), stop };
   } catch (error) {

@@ -38,20 +38,20 @@ function userDetails(row: AdminUserRow) {
     name: row.name, displayname: row.displayname, threepids: [], avatar_url: row.avatarUrl, is_guest: row.isGuest, admin: row.admin,
     deactivated: row.deactivated, erased: row.erased, shadow_banned: false, creation_ts: Math.floor(row.creationTs / 1000),
     last_seen_ts: row.lastSeenTs, appservice_id: null, consent_server_notice_sent: null, consent_version: null, consent_ts: null,
-    external_ids: [], user_type: null, locked: false, suspended: false,
+    external_ids: [], user_type: null, locked: row.locked, suspended: row.suspended,
   };
 }
 
 function listedUser(row: AdminUserRow) {
   return {
     name: row.name, is_guest: row.isGuest, admin: row.admin, user_type: null, deactivated: row.deactivated, erased: row.erased,
-    shadow_banned: false, displayname: row.displayname, avatar_url: row.avatarUrl, creation_ts: row.creationTs, last_seen_ts: row.lastSeenTs, locked: false,
+    shadow_banned: false, displayname: row.displayname, avatar_url: row.avatarUrl, creation_ts: row.creationTs, last_seen_ts: row.lastSeenTs, locked: row.locked,
   };
 }
 
 const listedMedia = (row: AdminMediaRow) => ({
   created_ts: row.createdTs, last_access_ts: row.lastAccessTs, media_id: row.mediaId, media_length: row.mediaLength,
-  media_type: row.mediaType, quarantined_by: null, safe_from_quarantine: false, upload_name: row.uploadName,
+  media_type: row.mediaType, quarantined_by: row.quarantinedBy, safe_from_quarantine: row.safeFromQuarantine, upload_name: row.uploadName,
 });
 
 /** The body of PUT /_synapse/admin/v2/users/{userId}. */
@@ -73,7 +73,11 @@ export interface AdminUsersDeps {
   repo: AdminUsersRepo;
   accounts: Pick<AccountsRepo, "getUser" | "setAdmin" | "setPasswordHash" | "createUser">;
   registration: Pick<Registration, "registerByAdmin">;
-  tokens: Pick<Tokens, "deleteAllDevices">;
+  tokens: Pick<Tokens, "deleteAllDevices" | "forgetUser">;
+  /** Sets users.locked; false when there is no such account. */
+  setLocked(userId: string, locked: boolean): Promise<boolean>;
+  /** Suspends or unsuspends (src/rooms/admin-moderation.ts); false when there is no such account. */
+  setSuspended(userId: string, suspended: boolean): Promise<boolean>;
   profiles: Pick<Profiles, "setField" | "deleteField">;
   /** Account management whose deactivation asks for no UIA (the admin is authorised already). */
   account: Pick<Account, "deactivate">;
@@ -119,7 +123,6 @@ export function createAdminUsers(deps: AdminUsersDeps) {
         throw new MatrixError(400, "M_INVALID_PARAM", "Third-party and external identifiers are not supported by this server");
       }
       if (change.user_type !== undefined && change.user_type !== null) throw new MatrixError(400, "M_INVALID_PARAM", "User types are not supported by this server");
-      if (change.locked === true) throw new MatrixError(400, "M_INVALID_PARAM", "Locking accounts is not supported by this server");
       if (change.avatar_url !== undefined && change.avatar_url !== "" && !change.avatar_url.startsWith("mxc://")) {
         throw new MatrixError(400, "M_INVALID_PARAM", "avatar_url must be an MXC URI");
       }
@@ -147,6 +150,7 @@ export function createAdminUsers(deps: AdminUsersDeps) {
       if (change.avatar_url !== undefined) await setProfileField(userId, "avatar_url", change.avatar_url);
       if (change.deactivated === true && !before?.deactivated) await self.deactivate(userId, false);
       if (change.deactivated === false && before?.deactivated) await repo.reactivate(userId);
+      if (change.locked !== undefined) await self.setLocked(userId, change.locked);
       return { created: !before, user: await self.get(userId) };
     },
 
@@ -164,6 +168,19 @@ export function createAdminUsers(deps: AdminUsersDeps) {
       await existing(userId);
       await deps.accounts.setPasswordHash(userId, await hashPassword(password));
       if (logoutDevices) await deps.tokens.deleteAllDevices(userId);
+    },
+
+    /** `locked` of PUT v2/users: the tokens stay (spec: account locking), their cached owners are read again. */
+    async setLocked(userId: string, locked: boolean): Promise<void> {
+      await deps.setLocked(userId, locked);
+      deps.tokens.forgetUser(userId);
+    },
+
+    /** PUT /_synapse/admin/v1/suspend/{userId} (Synapse answers with `user_{userId}_suspended`). */
+    async suspend(userId: string, suspend: boolean): Promise<Record<string, boolean>> {
+      checkLocalUser(userId, serverName, "Only local users can be suspended.");
+      if (!(await deps.setSuspended(userId, suspend))) throw notFound("User does not exist");
+      return { [`user_${userId}_suspended`]: suspend };
     },
 
     /** GET /_synapse/admin/v1/users/{userId}/admin */

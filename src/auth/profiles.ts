@@ -3,7 +3,7 @@
 import { canonicalJsonBytes, CanonicalJsonError } from "../protocol/canonical-json.ts";
 import { forbidden, MatrixError, notFound } from "../protocol/matrix-error.ts";
 import type { ProfileFields, ProfilesRepo } from "../storage/repos/profiles.ts";
-import { isLocalUser } from "./user-id-checks.ts";
+import { isLocalUser, isUserId } from "./user-id-checks.ts";
 
 /** Spec limit: the whole profile as canonical JSON. */
 export const MAX_PROFILE_BYTES = 65_536;
@@ -31,6 +31,14 @@ export interface MemberProfile {
  */
 export type MemberProfileChanged = (userId: string, profile: MemberProfile) => Promise<void>;
 
+/**
+ * Profiles of users of other servers, asked of their server (src/federation/queries.ts, injected
+ * by main.ts). Throws MatrixError: the remote's 4xx as it answered, 502 when it cannot be asked.
+ */
+export interface RemoteProfiles {
+  profile(userId: string): Promise<ProfileFields>;
+}
+
 export interface ProfilesDeps {
   repo: ProfilesRepo;
   serverName: string;
@@ -38,6 +46,8 @@ export interface ProfilesDeps {
   userExists: (userId: string) => Promise<boolean>;
   /** Defaults to nothing until the rooms module exists. */
   memberProfileChanged?: MemberProfileChanged;
+  /** Without it, users of other servers have no profile (404). */
+  remote?: RemoteProfiles;
   now?: () => number;
 }
 
@@ -91,8 +101,11 @@ export function createProfiles(deps: ProfilesDeps) {
   const now = deps.now ?? Date.now;
 
   async function profileOf(userId: string): Promise<ProfileFields> {
-    // Remote profiles need federation (GET /_matrix/federation/v1/query/profile): not yet.
-    if (!isLocalUser(userId, deps.serverName) || !(await deps.userExists(userId))) throw notFound("Profile not found");
+    if (!isLocalUser(userId, deps.serverName)) {
+      if (deps.remote && isUserId(userId)) return deps.remote.profile(userId);
+      throw notFound("Profile not found");
+    }
+    if (!(await deps.userExists(userId))) throw notFound("Profile not found");
     return repo.get(userId);
   }
 

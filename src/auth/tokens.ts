@@ -13,6 +13,8 @@ export interface TokenOwner {
   userId: string;
   deviceId: string;
   isGuest: boolean;
+  /** Locked by an admin (spec: account locking): the resolver refuses all but logout. */
+  locked?: boolean;
 }
 
 interface CacheEntry extends TokenOwner {
@@ -97,7 +99,7 @@ export function createTokens(options: { repo: AccountsRepo; lifetimes: TokenLife
       const predecessors = await repo.deletePredecessorRefreshTokens(row.refreshTokenId);
       if (predecessors.length > 0) forget(row.userId, (entry) => entry.refreshTokenId !== null && predecessors.includes(entry.refreshTokenId));
     }
-    return { userId: row.userId, deviceId: row.deviceId, isGuest: row.isGuest, expiresTs: row.expiresTs, refreshTokenId: row.refreshTokenId };
+    return { userId: row.userId, deviceId: row.deviceId, isGuest: row.isGuest, locked: row.locked, expiresTs: row.expiresTs, refreshTokenId: row.refreshTokenId };
   }
 
   async function issueFor(userId: string, deviceId: string, withRefresh: boolean): Promise<IssuedTokens & { refreshTokenId: number | null }> {
@@ -130,7 +132,7 @@ export function createTokens(options: { repo: AccountsRepo; lifetimes: TokenLife
       }
       if (entry.expiresTs !== null && entry.expiresTs <= now()) throw unknownToken(true);
       if (seen) lastSeen?.record(entry.userId, entry.deviceId, seen.ip, seen.userAgent);
-      return { userId: entry.userId, deviceId: entry.deviceId, isGuest: entry.isGuest };
+      return { userId: entry.userId, deviceId: entry.deviceId, isGuest: entry.isGuest, locked: entry.locked };
     },
 
     /** New tokens for a device that exists (see sessions.ts), with a refresh token when asked. */

@@ -10,7 +10,7 @@ import { createAccountData, type AccountData, type AccountDataChanged } from "./
 import type { AccountServices } from "./accounts.ts";
 import { createDevices, type Devices, type DevicesDeleted } from "./devices.ts";
 import { createFilters, type Filters } from "./filters.ts";
-import { createProfiles, type MemberProfileChanged, type Profiles } from "./profiles.ts";
+import { createProfiles, type MemberProfileChanged, type Profiles, type RemoteProfiles } from "./profiles.ts";
 
 export interface UserDataServices {
   profiles: Profiles;
@@ -33,6 +33,8 @@ export function createUserDataServices(options: {
   serverName: string;
   accounts: Pick<AccountServices, "repo" | "tokens" | "uia" | "deviceEvents">;
   hooks?: UserDataHooks;
+  /** Profiles of other servers' users (federation); without it they are 404. */
+  remoteProfiles?: RemoteProfiles;
   now?: () => number;
 }): UserDataServices {
   const { db, accounts, hooks = {}, now } = options;
@@ -41,6 +43,7 @@ export function createUserDataServices(options: {
     serverName: options.serverName,
     userExists: async (userId) => (await accounts.repo.getUser(userId)) !== undefined,
     memberProfileChanged: hooks.memberProfileChanged,
+    remote: options.remoteProfiles,
     now,
   });
   const accountData = createAccountData({ repo: createAccountDataRepo(db), changed: hooks.accountDataChanged });

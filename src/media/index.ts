@@ -3,7 +3,9 @@
 import type { Config } from "../config/verify.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Db } from "../storage/db.ts";
+import { createAdminMediaRepo } from "../storage/repos/admin-media.ts";
 import { createMediaRepo } from "../storage/repos/media.ts";
+import { createAdminMedia } from "./admin-media.ts";
 import { mediaConfig } from "./config.ts";
 import { createMediaRepository } from "./repository.ts";
 import { createMediaStore } from "./store.ts";
@@ -16,6 +18,8 @@ export function createMediaServices(options: { db: Db; config: Config; log: Logg
   const worker = createThumbnailWorker();
   return {
     repository: createMediaRepository(deps),
+    /** Synapse's media admin API (quarantine, protection, deletion). */
+    admin: createAdminMedia({ serverName: config.serverName, repo: createAdminMediaRepo(options.db), store: deps.store }),
     thumbnailer: createThumbnailer({ ...deps, render: worker.render }),
     config,
     /** Stops the thumbnail worker (if it was started). */

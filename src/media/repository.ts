@@ -127,7 +127,8 @@ export function createMediaRepository({ repo, store, config, log, now }: MediaRe
       const deadline = now() + Math.min(options.timeoutMs, MAX_WAIT_MS);
       for (;;) {
         const row = await repo.get(mediaId);
-        if (!row) throw mediaNotFound();
+        // Quarantined by an admin: 404 as Synapse (shared/reference/synapse-admin-api/media_admin_api.md).
+        if (!row || row.quarantinedBy !== null) throw mediaNotFound();
         if (options.legacy && row.authenticated && config.enableAuthenticatedMedia) throw mediaNotFound();
         if (row.uploadedTs !== null && row.contentType !== null && row.size !== null) {
           const at = now();

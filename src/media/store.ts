@@ -91,6 +91,12 @@ export function createMediaStore(root: string) {
     },
 
     /** Writes bytes (a thumbnail) to `target` through a temporary file. */
+    /** Removes a media's file and its thumbnails (admin deletion); missing files are no error. */
+    async remove(mediaId: string): Promise<void> {
+      await rm(sharded("local_content", mediaId), { force: true });
+      await rm(sharded("local_thumbnails", mediaId), { recursive: true, force: true });
+    },
+
     async writeBytes(target: string, bytes: Uint8Array): Promise<void> {
       const path = await tmpPath();
       await Bun.write(path, bytes);

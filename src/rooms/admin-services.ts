@@ -7,11 +7,17 @@ import { createAdminRegistrationTokens, type AdminRegistrationTokens } from "../
 import { createAdminUsers, type AdminUsers } from "../auth/admin-users.ts";
 import type { UserDataServices } from "../auth/user-data.ts";
 import type { Db } from "../storage/db.ts";
+import { createAdminModerationRepo } from "../storage/repos/admin-moderation.ts";
+import { createAdminRoomPurgeRepo } from "../storage/repos/admin-room-purge.ts";
 import { createAdminRoomsRepo } from "../storage/repos/admin-rooms.ts";
+import { createRoomDirectoryRepo } from "../storage/repos/room-directory.ts";
 import { createAdminUsersRepo } from "../storage/repos/admin-users.ts";
 import { createErasedUsersRepo } from "../storage/repos/erased-users.ts";
 import { createAdminReports, type AdminReports } from "./admin-reports.ts";
+import type { Moderation } from "./admin-moderation.ts";
+import { createAdminRoomDeletion, type AdminRoomDeletion } from "./admin-room-deletion.ts";
 import { createAdminRooms, type AdminRooms } from "./admin-rooms.ts";
+import { createRoomPurge } from "./room-purge.ts";
 import type { RoomServices } from "./index.ts";
 
 export interface AdminServices {
@@ -22,6 +28,10 @@ export interface AdminServices {
   registrationTokens: AdminRegistrationTokens;
   rooms: AdminRooms;
   reports: AdminReports;
+  /** Blocked rooms and suspended accounts. */
+  moderation: Moderation;
+  /** Room shutdown and purge (v1 and v2 Delete Room API). */
+  roomDeletion: AdminRoomDeletion;
   /** Myelin's version, for GET /server_version. */
   version: string;
 }
@@ -38,7 +48,9 @@ export function createAdminServices(options: {
   version: string;
   accounts: Pick<AccountServices, "repo" | "tokens" | "registration" | "registrationTokens" | "deviceEvents">;
   userData: Pick<UserDataServices, "profiles" | "accountData" | "devices">;
-  rooms: Pick<RoomServices, "repo" | "heads" | "cache" | "formatter" | "membership" | "directory">;
+  rooms: Pick<RoomServices, "repo" | "heads" | "cache" | "formatter" | "membership" | "directory" | "appender" | "creator" | "bus">;
+  /** Built before the rooms services, which consult it (src/main.ts). */
+  moderation: Moderation;
   /** The same first step of deactivation as the user's own (leave rooms, drop pushers). */
   leaveAllRooms: LeaveAllRooms;
   now?: () => number;
@@ -51,11 +63,15 @@ export function createAdminServices(options: {
     erasedUsers: createErasedUsersRepo(db), leaveAllRooms: options.leaveAllRooms, devicesDeleted: accounts.deviceEvents.deleted, now,
   });
   const adminRoomsRepo = createAdminRoomsRepo(db, serverName);
+  const moderationRepo = createAdminModerationRepo(db);
+  const { moderation } = options;
   return {
     isAdmin: async (userId) => (await accounts.repo.getUser(userId))?.isAdmin === true,
     users: createAdminUsers({
       serverName, repo: createAdminUsersRepo(db), accounts: accounts.repo, registration: accounts.registration, tokens: accounts.tokens,
       profiles: userData.profiles, account, now,
+      setLocked: (userId, locked) => moderationRepo.setLocked(userId, locked),
+      setSuspended: (userId, suspended) => moderation.setSuspended(userId, suspended),
     }),
     devices: createAdminDevices({
       serverName, accounts: accounts.repo, tokens: accounts.tokens, devices: userData.devices, now,
@@ -67,6 +83,12 @@ export function createAdminServices(options: {
       membership: rooms.membership, directory: rooms.directory, userExists,
     }),
     reports: createAdminReports({ repo: adminRoomsRepo }),
+    moderation,
+    roomDeletion: createAdminRoomDeletion({
+      serverName, heads: rooms.heads, events: rooms.repo, appender: rooms.appender, membership: rooms.membership, creator: rooms.creator,
+      directory: createRoomDirectoryRepo(db), moderation, now,
+      purge: createRoomPurge({ repo: createAdminRoomPurgeRepo(db), heads: rooms.heads, cache: rooms.cache, bus: rooms.bus }),
+    }),
     version: options.version,
   };
 }

@@ -12,11 +12,28 @@ export type RoomEventListener = (notice: PersistedEventNotice) => void;
 export interface RoomBus {
   subscribe(listener: RoomEventListener): () => void;
   emit(notice: PersistedEventNotice): void;
+  /** Listens for rooms purged from the database (admin API): in-memory copies of them must go. */
+  onRoomPurged(listener: (roomId: string) => void): () => void;
+  roomPurged(roomId: string): void;
 }
 
 export function createRoomBus(onError: (error: unknown) => void): RoomBus {
   const listeners = new Set<RoomEventListener>();
+  const purgeListeners = new Set<(roomId: string) => void>();
   return {
+    onRoomPurged(listener) {
+      purgeListeners.add(listener);
+      return () => purgeListeners.delete(listener);
+    },
+    roomPurged(roomId) {
+      for (const listener of purgeListeners) {
+        try {
+          listener(roomId);
+        } catch (error) {
+          onError(error);
+        }
+      }
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

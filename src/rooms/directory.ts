@@ -41,6 +41,14 @@ export interface RoomDirectory {
   setVisibility(userId: string, roomId: string, visibility: DirectoryVisibility): Promise<void>;
 }
 
+/**
+ * Aliases of other servers, asked of their server (src/federation/queries.ts, injected by main.ts).
+ * null when that server answers that it has no such alias; MatrixError 502 when it cannot be asked.
+ */
+export interface RemoteAliases {
+  resolve(alias: string): Promise<{ room_id: string; servers: string[] } | null>;
+}
+
 /** The alias's server name, or M_INVALID_PARAM when the text is not a room alias. */
 export function aliasServer(alias: string): string {
   const colon = alias.indexOf(":");
@@ -71,6 +79,8 @@ export function createRoomDirectory(deps: {
   cache: EventCache;
   appender: EventAppender;
   joinedMembers(roomId: string): Promise<string[]>;
+  /** Without it, aliases of other servers are not found. */
+  remoteAliases?: RemoteAliases;
 }): RoomDirectory {
   const { repo, serverName, heads, cache } = deps;
 
@@ -128,12 +138,15 @@ export function createRoomDirectory(deps: {
 
     async lookupAlias(alias) {
       const server = aliasServer(alias);
-      const roomId = server === serverName ? await self.resolveLocalAlias(alias) : null;
-      // Aliases of other servers need a federation query, which this server does not make yet.
+      const remote = server === serverName ? null : ((await deps.remoteAliases?.resolve(alias)) ?? null);
+      const roomId = server === serverName ? await self.resolveLocalAlias(alias) : remote?.room_id;
       if (!roomId) throw new MatrixError(404, "M_NOT_FOUND", `Room alias ${alias} not found`);
-      const servers = new Set([serverName]);
+      // As Synapse: the servers of the members we know of, ours first when it is in the room.
+      const servers = new Set(server === serverName ? [serverName] : []);
       for (const user of await deps.joinedMembers(roomId)) servers.add(user.slice(user.indexOf(":") + 1));
-      return { room_id: roomId, servers: [...servers] };
+      for (const name of remote?.servers ?? []) servers.add(name);
+      const list = [...servers];
+      return { room_id: roomId, servers: list.includes(serverName) ? [serverName, ...list.filter((s) => s !== serverName)] : list };
     },
 
     async deleteAlias(userId, alias) {

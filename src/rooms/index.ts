@@ -15,10 +15,11 @@ import { createRoomHistory, type RoomHistory } from "./history.ts";
 import { createHistoryAccess } from "./history-access.ts";
 import { createLazyMembers } from "./lazy-members.ts";
 import { createRoomMembers, type RoomMembers } from "./members.ts";
+import type { RoomModeration } from "./admin-moderation.ts";
 import { createRoomBus, type RoomBus } from "./bus.ts";
 import { createClientEventFormatter, type ClientEventFormatter } from "./client-events.ts";
 import { createRoomCreator, type RoomCreator } from "./create-room.ts";
-import { createRoomDirectory, type RoomDirectory } from "./directory.ts";
+import { createRoomDirectory, type RemoteAliases, type RoomDirectory } from "./directory.ts";
 import { createSpaceHierarchy, type SpaceHierarchy } from "./hierarchy.ts";
 import { createPublicRooms, type PublicRooms } from "./public-rooms.ts";
 import { createRoomUpgrader, type RoomUpgrader } from "./upgrade.ts";
@@ -92,6 +93,10 @@ export async function createRoomServices(options: {
   now?: () => number;
   /** Config user_directory (default: enabled, users who share a room or are in public rooms). */
   userDirectory?: UserDirectoryOptions;
+  /** Aliases of other servers (federation); without it they are not found. */
+  remoteAliases?: RemoteAliases;
+  /** Rooms blocked and accounts suspended by an admin (./admin-moderation.ts); without it, none. */
+  moderation?: RoomModeration;
 }): Promise<RoomServices> {
   const { engine, signer } = options;
   const now = options.now ?? Date.now;
@@ -107,16 +112,18 @@ export async function createRoomServices(options: {
   const directoryRepo = createRoomDirectoryRepo(options.db);
   const directory = createRoomDirectory({
     repo: directoryRepo, serverName, now, heads, cache, appender, joinedMembers: (roomId) => repo.membersOf(roomId, "join"),
+    remoteAliases: options.remoteAliases,
   });
   const membership = createMembership({
     engine, serverName, appender, heads, cache, repo, directory, profileOf: options.profileOf,
     roomsOf: (userId, memberships) => repo.roomsOfUser(userId, memberships),
     forgetRoom: (userId, roomId) => repo.forgetRoom(userId, roomId),
+    moderation: options.moderation,
   });
   const creator = createRoomCreator({ engine, appender, membership, directory, defaultRoomVersion: options.defaultRoomVersion, serverName });
   const relationsRepo = createRelationsRepo(options.db);
   const checkRelation = createRelationCheck({ cache, repo: relationsRepo });
-  const events = createRoomEvents({ engine, appender, heads, cache, stateStore, repo, formatter, directory, serverName, checkRelation });
+  const events = createRoomEvents({ engine, appender, heads, cache, stateStore, repo, formatter, directory, serverName, checkRelation, moderation: options.moderation });
   const visibility: HistoryVisibility = { canSeeEvent: (userId, event) => canSeeEvent({ heads, cache, stateStore, repo }, userId, event) };
   const reader: RoomReader = {
     roomVersion: async (roomId) => (await heads.get(roomId))?.version ?? null,

@@ -9,6 +9,7 @@ import type { EventsRepo } from "../storage/repos/events.ts";
 import type { EventAppender } from "./event-appender.ts";
 import type { RoomDirectory } from "./directory.ts";
 import { requiredPower, userPower } from "./power-levels.ts";
+import type { RoomModeration } from "./admin-moderation.ts";
 import type { RoomHead, RoomHeads } from "./room-heads.ts";
 import type { EventCache, StoredEvent } from "./stored-event.ts";
 
@@ -63,8 +64,19 @@ export function createMembership(deps: {
   /** Rooms where the user's current membership is one of `memberships`. */
   roomsOf(userId: string, memberships: string[]): Promise<string[]>;
   forgetRoom(userId: string, roomId: string): Promise<void>;
+  /** Rooms an admin blocked and accounts an admin suspended (admin API); without it, none. */
+  moderation?: RoomModeration;
 }): Membership {
   const { appender, heads, cache } = deps;
+
+  /**
+   * Joins, knocks and invites: refused into a room an admin blocked (403 as Synapse) and to a
+   * suspended user (spec: account suspension lists joining, knocking and invites).
+   */
+  function checkModeration(roomId: string, userId: string): void {
+    if (deps.moderation?.userSuspended(userId)) throw new MatrixError(403, "M_USER_SUSPENDED", "You cannot perform this action while suspended.");
+    if (deps.moderation?.roomBlocked(roomId)) throw new MatrixError(403, "M_FORBIDDEN", "This room has been blocked on this server");
+  }
 
   async function resolve(roomIdOrAlias: string): Promise<string> {
     if (roomIdOrAlias.startsWith("!")) return roomIdOrAlias;
@@ -90,6 +102,7 @@ export function createMembership(deps: {
   /** A member event about `target` sent by `sender` (kick, ban, unban, invite). */
   async function sendAbout(roomId: string, sender: string, target: string, membership: string, options: MemberOptions = {}, unban = false): Promise<StoredEvent> {
     checkTarget(target);
+    if (membership === "invite") checkModeration(roomId, sender);
     const content: JsonObject =
       membership === "invite" && target.endsWith(`:${deps.serverName}`) ? await memberContent(target, "invite", options.reason) : { membership };
     if (options.reason !== undefined) content.reason = options.reason;
@@ -150,6 +163,7 @@ export function createMembership(deps: {
 
     async join(roomIdOrAlias, userId, options = {}) {
       const roomId = await resolve(roomIdOrAlias);
+      checkModeration(roomId, userId);
       if (!(await heads.get(roomId))) throw new MatrixError(404, "M_NOT_FOUND", "This server does not know the room (joining over federation is not available yet)");
       const content = await memberContent(userId, "join", options.reason);
       await appender.append({ roomId, type: "m.room.member", sender: userId, stateKey: userId, content }, {
@@ -178,6 +192,7 @@ export function createMembership(deps: {
 
     async knock(roomIdOrAlias, userId, options = {}) {
       const roomId = await resolve(roomIdOrAlias);
+      checkModeration(roomId, userId);
       if (!(await heads.get(roomId))) throw new MatrixError(404, "M_NOT_FOUND", "This server does not know the room");
       await appender.append({ roomId, type: "m.room.member", sender: userId, stateKey: userId, content: await memberContent(userId, "knock", options.reason) });
       return roomId;

@@ -12,6 +12,7 @@ import type { ClientEvent, ClientEventFormatter, Viewer } from "./client-events.
 import type { RoomDirectory } from "./directory.ts";
 import type { EventAppender, SendTransaction } from "./event-appender.ts";
 import type { RelationCheck } from "./relation-checks.ts";
+import type { RoomModeration } from "./admin-moderation.ts";
 import { checkGuestMayJoin, currentMember } from "./membership.ts";
 import { hasPower } from "./power-levels.ts";
 import type { RoomHead, RoomHeads } from "./room-heads.ts";
@@ -47,8 +48,11 @@ export function createRoomEvents(deps: {
   serverName: string;
   /** Checks of content["m.relates_to"] (relation-checks.ts), run with the room locked. */
   checkRelation?: RelationCheck;
+  /** Blocked rooms and suspended accounts (admin API); without it, none. */
+  moderation?: RoomModeration;
 }): RoomEvents {
   const { appender, heads, cache } = deps;
+  const suspended = () => new MatrixError(403, "M_USER_SUSPENDED", "You cannot perform this action while suspended.");
   const inFlight = new Map<string, Promise<string>>();
 
   /**
@@ -123,6 +127,8 @@ export function createRoomEvents(deps: {
   return {
     send(roomId, sender, type, content, txnId) {
       if (NOT_SENDABLE.has(type)) throw new MatrixError(400, "M_INVALID_PARAM", `Use the redact endpoint to send ${type}`);
+      // https://spec.matrix.org/v1.19/client-server-api/#account-suspension
+      if (deps.moderation?.userSuspended(sender.userId)) throw suspended();
       return once(sender, txnId, ["send", roomId, type], content, async (transaction) =>
         (await appender.append({ roomId, type, sender: sender.userId, content }, { transaction, check: deps.checkRelation?.(roomId, sender.userId, type, content) })).eventId,
       );
@@ -131,6 +137,12 @@ export function createRoomEvents(deps: {
     async setState(roomId, sender, type, stateKey, content) {
       if (type === "m.room.canonical_alias") await checkCanonicalAlias(roomId, content);
       if (type === "m.room.member" && typeof content.membership !== "string") throw new MatrixError(400, "M_BAD_JSON", "membership is required");
+      // Suspended users may still leave (spec: account suspension); nobody joins, knocks on or is invited to a blocked room.
+      const leaving = type === "m.room.member" && stateKey === sender.userId && content.membership === "leave";
+      if (!leaving && deps.moderation?.userSuspended(sender.userId)) throw suspended();
+      if (type === "m.room.member" && ["join", "invite", "knock"].includes(content.membership as string) && deps.moderation?.roomBlocked(roomId)) {
+        throw new MatrixError(403, "M_FORBIDDEN", "This room has been blocked on this server");
+      }
       const head = await heads.get(roomId);
       // Setting the same content again is a no-op that answers with the current event (as Synapse does).
       const currentId = head?.state.get(keyOf(type, stateKey));
@@ -159,6 +171,7 @@ export function createRoomEvents(deps: {
               const target = await cache.one(eventId);
               if (!target || target.roomId !== roomId || target.rejectedReason) throw new MatrixError(404, "M_NOT_FOUND", "Event not found");
               if (target.sender === sender.userId) return;
+              if (deps.moderation?.userSuspended(sender.userId)) throw suspended();
               if (!(await hasPower(head, cache, sender.userId, { action: "redact" }))) throw new MatrixError(403, "M_FORBIDDEN", "You may not redact other users' events");
             },
           },

@@ -26,6 +26,8 @@ export interface RoomHeads {
   /** The head, or null when the room is unknown here. */
   get(roomId: string): Promise<RoomHead | null>;
   set(head: RoomHead): void;
+  /** Drops a room's head (a purged room, src/rooms/room-purge.ts): the next get reads the database. */
+  forget(roomId: string): void;
   /** Runs `task` with no other write to the room in between (per-process queue). */
   withRoomLock<T>(roomId: string, task: () => Promise<T>): Promise<T>;
 }
@@ -83,6 +85,7 @@ export function createRoomHeads(deps: {
         }
       }
     },
+    forget: (roomId) => void heads.delete(roomId),
     withRoomLock: (roomId, task) => locks.run(roomId, task),
   };
   return self;

@@ -18,6 +18,8 @@ export interface EventCache {
   add(event: StoredEvent): void;
   /** Drops an event whose row changed (e.g. redacted_by set). */
   forget(id: string): void;
+  /** Drops every event of a room (a purged room, src/rooms/room-purge.ts). */
+  forgetRoom(roomId: string): void;
 }
 
 export const toStoredEvent = (row: EventRow): StoredEvent => {
@@ -55,6 +57,9 @@ export function createEventCache(repo: Pick<EventsRepo, "events">): EventCache {
     },
     add,
     forget: (id) => void cache.delete(id),
+    forgetRoom(roomId) {
+      for (const [id, event] of cache) if (event.roomId === roomId) cache.delete(id);
+    },
   };
   return self;
 }

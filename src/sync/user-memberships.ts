@@ -30,7 +30,7 @@ export interface UserMembershipsRepo extends Pick<SyncRepo, "membershipsAt"> {
   allMemberships(userId: string): Promise<{ rows: MembershipRow[]; everJoined: string[] }>;
 }
 
-export function createUserMemberships(deps: { bus: Pick<RoomBus, "subscribe">; repo: UserMembershipsRepo; maxRows?: number }) {
+export function createUserMemberships(deps: { bus: Pick<RoomBus, "subscribe"> & Partial<Pick<RoomBus, "onRoomPurged">>; repo: UserMembershipsRepo; maxRows?: number }) {
   const maxRows = deps.maxRows ?? MAX_CACHED_MEMBERSHIPS;
   const users = new Map<string, Entry>();
   let cachedRows = 0;
@@ -58,6 +58,14 @@ export function createUserMemberships(deps: { bus: Pick<RoomBus, "subscribe">; r
     const entry = users.get(event.stateKey);
     if (!entry) return;
     merge(entry, { roomId: event.roomId, membership: event.membership, eventId: event.eventId, sender: event.sender, streamOrdering: event.streamOrdering });
+  });
+
+  // A purged room (admin API) is gone from the database: its rows must not outlive it here.
+  deps.bus.onRoomPurged?.((roomId) => {
+    for (const entry of users.values()) {
+      if (entry.rows.delete(roomId)) cachedRows--;
+      entry.everJoined.delete(roomId);
+    }
   });
 
   function entryOf(userId: string): Entry {

@@ -68,11 +68,6 @@ describe("rooms", () => {
     expect((await get(`${A}/v1/rooms/nonsense`)).status).toBe(400);
   });
 
-  test("block and delete are not offered", async () => {
-    expect((await get(`${A}/v1/rooms/${enc(lobby)}/block`)).status).toBe(404);
-    expect((await s.call("DELETE", `${A}/v2/rooms/${enc(lobby)}`, { token: admin.token, body: {} })).status).toBe(404);
-  });
-
   test("join: a public room directly, an invite-only room through the admin's invite", async () => {
     const carol = await s.register("carol");
     const join = (room: string, userId: string) => s.call("POST", `${A}/v1/join/${enc(room)}`, { token: admin.token, body: { user_id: userId } });

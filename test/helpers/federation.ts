@@ -107,3 +107,59 @@ export async function federationTestServer(options: {
   handler = (request, ip) => (new URL(request.url).pathname.startsWith(TEST_ENDPOINT_PREFIX) ? testApp : app).handle(request, ip);
   return { serverName, config, signingKey, services, federation, stop: async () => void (await server.stop(true)) };
 }
+
+// Imports of the helper below (kept with it: this file is appended to, not rewritten).
+import { createHomeserver } from "../../src/main.ts";
+import { loadEngine } from "../../src/engine/index.ts";
+import { createTestDatabase } from "./db.ts";
+import { jsonCaller } from "./user-data.ts";
+
+/**
+ * A whole homeserver (fresh test database, every service from createHomeserver, its real key
+ * fetcher) named "127.0.0.1:<port>" and serving the client and federation resources over HTTPS.
+ * Tests speak the client API through `call` (app.handle, no TLS); servers reach each other over HTTPS.
+ */
+export async function federatedHomeserver(options: { config?: Record<string, unknown> } = {}) {
+  const folder = mkdtempSync(join(tmpdir(), "myelin-federated-homeserver-"));
+  const extra = {
+    enable_registration: true, rc_exempt_loopback: true, trusted_key_servers: [], suppress_key_server_warning: true,
+    media_store_path: join(folder, "media"), ...options.config,
+  };
+  let handler: ((request: Request, ip: string) => Promise<Response>) | undefined;
+  const server: Server<undefined> = Bun.serve({
+    hostname: "127.0.0.1", port: 0, tls: tlsOptions(writeConfig(folder, "127.0.0.1", 0, extra)),
+    fetch: (request, bun) => handler!(request, bun.requestIP(request)?.address ?? ""),
+  });
+  const serverName = `127.0.0.1:${server.port}`;
+  const config = writeConfig(folder, serverName, server.port!, extra);
+  const db = await createTestDatabase();
+  const signingKey = generateSigningKey(nativeEd25519);
+  const homeserver = await createHomeserver({
+    db: db.db, config, log: silentLogger, engine: await loadEngine(), signingKey, rateLimiter: new RateLimiter(), lastSeenIntervalMs: null,
+  });
+  const app = createApp(homeserver.services, ["client", "federation"]);
+  handler = (request, ip) => app.handle(request, ip);
+  const call = jsonCaller(app);
+  return {
+    serverName, config, signingKey, db, services: homeserver.services, federation: homeserver.federation, call,
+    /** Like call, but throws unless the status is 200. */
+    async ok(method: string, path: string, body?: unknown, token?: string): Promise<any> {
+      const res = await call(method, path, { body, token });
+      if (res.status !== 200) throw new Error(`${serverName} ${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+    async register(localpart: string): Promise<{ userId: string; deviceId: string; token: string }> {
+      const res = await call("POST", "/_matrix/client/v3/register", { body: { username: localpart, password: "correct horse", auth: { type: "m.login.dummy" } } });
+      if (res.status !== 200) throw new Error(`register ${localpart}: ${res.status} ${JSON.stringify(res.body)}`);
+      return { userId: res.body.user_id, deviceId: res.body.device_id, token: res.body.access_token };
+    },
+    async stop() {
+      homeserver.releaseWaiters();
+      await server.stop(true);
+      await homeserver.stop();
+      await db.close();
+    },
+  };
+}
+
+export type FederatedHomeserver = Awaited<ReturnType<typeof federatedHomeserver>>;

@@ -1,5 +1,5 @@
 // Synapse's room admin API: list rooms, room details, members, state; and the admin join
-// (room_membership.md). Block and delete are not offered (no blocked-rooms table yet).
+// (room_membership.md). Block and delete are in ./room-deletion.ts.
 // shared/reference/synapse-admin-api/rooms.md, shared/reference/synapse-admin-api/room_membership.md
 import { Type as T } from "@sinclair/typebox";
 import { ROOM_ORDERS, type AdminRooms, type RoomOrder } from "../../rooms/admin-rooms.ts";

@@ -11,7 +11,7 @@ const SPEC = "https://element-hq.github.io/synapse/latest/admin_api/user_admin_a
 
 const listQuery = T.Object({
   ...pageParams,
-  guests: boolParam(), deactivated: boolParam(), admins: boolParam(),
+  guests: boolParam(), deactivated: boolParam(), admins: boolParam(), locked: boolParam(),
   name: T.Optional(T.String()), user_id: T.Optional(T.String()),
   order_by: oneOf(USER_ORDERS), dir: dirParam(),
 });
@@ -39,7 +39,7 @@ export function adminUserEndpoints(users: AdminUsers, isAdmin: IsAdmin) {
         users.list({
           from: query.from ?? 0, limit: query.limit ?? DEFAULT_LIMIT, orderBy: (query.order_by ?? "name") as UserOrder,
           descending: query.dir === "b", name: query.name, userId: query.user_id, guests: parseBool(query.guests) ?? true,
-          admins: parseBool(query.admins),
+          admins: parseBool(query.admins), locked: parseBool(query.locked),
           deactivated: version === "v2" ? (parseBool(query.deactivated) === true ? undefined : false) : parseBool(query.deactivated),
         }),
     });
@@ -56,6 +56,10 @@ export function adminUserEndpoints(users: AdminUsers, isAdmin: IsAdmin) {
         const { created, user } = await users.upsert(admin, params.userId!, body);
         return created ? reply(201, user) : user;
       },
+    }),
+    route({
+      method: "PUT", paths: ["/_synapse/admin/v1/suspend/:userId"], body: T.Object({ suspend: T.Boolean() }), spec: `${SPEC}#suspendunsuspend-account`,
+      handler: ({ params, body }) => users.suspend(params.userId!, body.suspend),
     }),
     route({
       // "An empty body may be passed for backwards compatibility."

@@ -15,6 +15,7 @@ export interface AccessTokenRow {
   refreshTokenId: number | null;
   isGuest: boolean;
   deactivated: boolean;
+  locked: boolean;
 }
 
 export function createAccountsRepo(db: Db) {
@@ -111,6 +112,7 @@ export function createAccountsRepo(db: Db) {
         .select({
           id: accessTokens.id, userId: accessTokens.userId, deviceId: accessTokens.deviceId, expiresTs: accessTokens.expiresTs,
           refreshTokenId: accessTokens.refreshTokenId, isGuest: users.isGuest, deactivated: users.deactivated,
+          locked: users.locked,
         })
         .from(accessTokens)
         .innerJoin(users, eq(users.userId, accessTokens.userId))

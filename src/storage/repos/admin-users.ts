@@ -10,6 +10,8 @@ export interface AdminUserRow {
   admin: boolean;
   deactivated: boolean;
   erased: boolean;
+  locked: boolean;
+  suspended: boolean;
   displayname: string | null;
   avatarUrl: string | null;
   creationTs: number;
@@ -30,6 +32,8 @@ export interface UserListQuery {
   /** true: deactivated only; false: active only; undefined: both. */
   deactivated?: boolean;
   admins?: boolean;
+  /** Include locked accounts (Synapse leaves them out unless asked). */
+  locked?: boolean;
 }
 
 /** Synapse's order_by values; those naming columns Myelin lacks (user_type, shadow_banned) order by name alone. */
@@ -38,7 +42,7 @@ export const USER_ORDER_COLUMNS = {
   displayname: "displayname", avatar_url: `"avatarUrl"`, creation_ts: `"creationTs"`, last_seen_ts: `"lastSeenTs"`,
 } as const;
 
-const USER_COLUMNS = `u.user_id as name, u.is_guest as "isGuest", u.is_admin as admin, u.deactivated,
+const USER_COLUMNS = `u.user_id as name, u.is_guest as "isGuest", u.is_admin as admin, u.deactivated, u.locked, u.suspended,
   (e.user_id is not null) as erased, p.fields->>'displayname' as displayname, p.fields->>'avatar_url' as "avatarUrl",
   u.created_ts::float8 as "creationTs",
   (select max(d.last_seen_ts)::float8 from devices d where d.user_id = u.user_id) as "lastSeenTs"`;
@@ -54,10 +58,10 @@ export interface MediaListQuery {
   descending: boolean;
 }
 
-/** Synapse's order_by values; quarantine columns do not exist here, so they order by media id alone. */
+/** Synapse's order_by values and their columns. */
 export const MEDIA_ORDER_COLUMNS = {
-  media_id: "media_id", upload_name: "upload_name", created_ts: "created_ts", last_access_ts: "last_access_ts",
-  media_length: "size", media_type: "content_type", quarantined_by: "media_id", safe_from_quarantine: "media_id",
+  media_id: `media_id collate "C"`, upload_name: "upload_name", created_ts: "created_ts", last_access_ts: "last_access_ts",
+  media_length: "size", media_type: "content_type", quarantined_by: "quarantined_by", safe_from_quarantine: "safe_from_quarantine",
 } as const;
 
 export interface AdminMediaRow {
@@ -67,6 +71,8 @@ export interface AdminMediaRow {
   mediaLength: number;
   mediaType: string;
   uploadName: string | null;
+  quarantinedBy: string | null;
+  safeFromQuarantine: boolean;
 }
 
 export function createAdminUsersRepo(db: Db) {
@@ -91,6 +97,7 @@ export function createAdminUsersRepo(db: Db) {
       if (query.guests === false) where.push("not u.is_guest");
       if (query.deactivated !== undefined) where.push(`u.deactivated = ${param(query.deactivated)}`);
       if (query.admins !== undefined) where.push(`u.is_admin = ${param(query.admins)}`);
+      if (!query.locked) where.push("not u.locked");
       const filter = where.length > 0 ? `where ${where.join(" and ")}` : "";
       const [count] = await sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ${USER_FROM} ${filter}`, params as never[]);
       const direction = query.descending ? "desc" : "asc";
@@ -120,8 +127,9 @@ export function createAdminUsersRepo(db: Db) {
       const direction = query.descending ? "desc" : "asc";
       const media = await sql.unsafe<AdminMediaRow[]>(
         `select media_id as "mediaId", created_ts::float8 as "createdTs", last_access_ts::float8 as "lastAccessTs", size::float8 as "mediaLength",
-           content_type as "mediaType", upload_name as "uploadName" from local_media where ${where}
-         order by ${MEDIA_ORDER_COLUMNS[query.orderBy]} ${direction}, media_id asc offset $2 limit $3`,
+           content_type as "mediaType", upload_name as "uploadName", quarantined_by as "quarantinedBy",
+           safe_from_quarantine as "safeFromQuarantine" from local_media where ${where}
+         order by ${MEDIA_ORDER_COLUMNS[query.orderBy]} ${direction}, media_id collate "C" asc offset $2 limit $3`,
         [userId, query.from, query.limit],
       );
       return { media, total: count!.n };

@@ -14,6 +14,10 @@ export const users = pgTable("users", {
   isGuest: boolean("is_guest").notNull().default(false),
   /** Set by /account/deactivate: the id stays reserved, login is refused. */
   deactivated: boolean("deactivated").notNull().default(false),
+  /** Locked by an admin: every request but logout answers 401 M_USER_LOCKED (spec: account locking). */
+  locked: boolean("locked").notNull().default(false),
+  /** Suspended by an admin: joins, invites, knocks and sends are refused with 403 M_USER_SUSPENDED (spec: account suspension). */
+  suspended: boolean("suspended").notNull().default(false),
   /** Milliseconds since the epoch. */
   createdTs: bigint("created_ts", { mode: "number" }).notNull(),
 });

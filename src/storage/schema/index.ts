@@ -19,3 +19,4 @@ export * from "./cross-signing.ts";
 export * from "./key-backup.ts";
 export * from "./media.ts";
 export * from "./server-keys.ts";
+export * from "./admin.ts";

@@ -30,6 +30,10 @@ export const localMedia = pgTable(
     lastAccessTs: bigint("last_access_ts", { mode: "number" }),
     /** Stored while enable_authenticated_media was on: frozen out of the legacy unauthenticated endpoints. */
     authenticated: boolean("authenticated").notNull(),
+    /** The admin who quarantined it (admin API): downloads and thumbnails answer 404. */
+    quarantinedBy: text("quarantined_by"),
+    /** Protected by an admin: room and user quarantines pass it by (Synapse's safe_from_quarantine). */
+    safeFromQuarantine: boolean("safe_from_quarantine").notNull().default(false),
   },
   // Counting a user's pending uploads (max_pending_media_uploads) on each POST /create.
   (t) => [index("local_media_pending").on(t.userId, t.unusedExpiresAt).where(sql`uploaded_ts IS NULL`)],
