@@ -1,6 +1,9 @@
 // createApp: the HTTP surface of one listener, from its resource names and the services.
 // No I/O here, so tests build it and call app.handle(new Request(...)).
-import { accessTokenResolver } from "./api/access-token.ts";
+import { accessTokenResolver, appServiceResolver } from "./api/access-token.ts";
+import { appServicePingEndpoints } from "./api/client/appservice-ping.ts";
+import { createAppServiceClient } from "./auth/appservice-client.ts";
+import { createAppServiceIdentities, type AppServiceRegistry } from "./auth/appservices.ts";
 import { loginEndpoints } from "./api/client/login.ts";
 import { registerEndpoints } from "./api/client/register.ts";
 import { capabilitiesEndpoints, type RoomVersionStabilities } from "./api/client/capabilities.ts";
@@ -26,6 +29,7 @@ import { pushRuleEndpoints } from "./api/client/pushrules.ts";
 import { notificationEndpoints } from "./api/client/notifications.ts";
 import { pusherEndpoints } from "./api/client/pushers.ts";
 import type { PushServices } from "./push/index.ts";
+import type { AppServicePush } from "./appservice/index.ts";
 import { presenceEndpoints } from "./api/client/presence.ts";
 import type { PresenceServices } from "./sync/presence.ts";
 import { syncEndpoints } from "./api/client/sync.ts";
@@ -104,6 +108,10 @@ export interface AppServices {
   admin?: AdminServices;
   /** Myelin's own version, reported to peers. */
   version: string;
+  /** Registered application services (app_service_config_files): as_token auth, ping (needs `accounts`). */
+  appServices?: AppServiceRegistry;
+  /** Transactions and queries to application services (src/appservice/); no endpoints of its own. */
+  appServicePush?: AppServicePush;
 }
 
 function delegatedServer(config: Config): string | null {
@@ -145,6 +153,7 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
         ...(services.accounts && services.keyBackup ? keyBackupEndpoints(services.keyBackup) : []),
         ...(services.accounts && services.media ? mediaEndpoints(services.media) : []),
         ...(services.accounts && services.admin ? synapseAdminEndpoints(services.admin, services.media?.admin) : []),
+        ...(services.accounts && services.appServices ? appServicePingEndpoints({ registry: services.appServices, client: createAppServiceClient() }) : []),
         ...(services.accounts && services.sync ? [...toDeviceEndpoints(services.sync.toDevice), ...dehydratedDeviceEndpoints(services.sync.dehydratedDevices)] : []),
       ];
     case "federation":
@@ -198,6 +207,13 @@ function accountEndpoints(accounts: AccountServices, config: Config, profiles?: 
   ];
 }
 
+/** as_tokens on 'accessToken' endpoints: who the AS acts as (identity assertion). */
+function appServiceAuthOf(services: AppServices) {
+  const registry = services.appServices;
+  if (!registry || !services.accounts || registry.all().length === 0) return undefined;
+  return { registry, identities: createAppServiceIdentities({ registry, repo: services.accounts.repo }) };
+}
+
 export function createApp(services: AppServices, resources: readonly ResourceName[], options: { trustForwardedFor?: boolean } = {}): HttpApp {
   const byPath = new Map<string, Endpoint>();
   // Health answers on every listener, as in Synapse; resources may overlap (federation and keys).
@@ -209,7 +225,8 @@ export function createApp(services: AppServices, resources: readonly ResourceNam
     log: services.log,
     maxBodySize: services.config.max_request_body_size,
     auth: {
-      ...(services.accounts ? { accessToken: accessTokenResolver(services.accounts.tokens) } : {}),
+      ...(services.accounts ? { accessToken: accessTokenResolver(services.accounts.tokens, appServiceAuthOf(services)) } : {}),
+      ...(services.appServices ? { appservice: appServiceResolver(services.appServices) } : {}),
       ...(services.serverAuth ? { server: services.serverAuth } : {}),
     },
     rateLimiter: services.rateLimiter,

@@ -5,6 +5,7 @@ import { mkdir } from "node:fs/promises";
 import type { Server } from "bun";
 import { createApp, type AppServices } from "./app.ts";
 import { createAccountServices } from "./auth/accounts.ts";
+import { loadAppServices, prepareAppServiceUsers } from "./auth/appservices.ts";
 import { createServerKeys } from "./auth/server-keys.ts";
 import type { ServerKeySource } from "./auth/server-key-source.ts";
 import { xMatrixResolver } from "./auth/x-matrix.ts";
@@ -27,6 +28,9 @@ import { createAdminServices } from "./rooms/admin-services.ts";
 import { createModeration } from "./rooms/admin-moderation.ts";
 import { createAdminModerationRepo } from "./storage/repos/admin-moderation.ts";
 import { createPushServices } from "./push/index.ts";
+import { createAppServicePush } from "./appservice/index.ts";
+import { createAppServiceQueries } from "./appservice/queries.ts";
+import { createAppServiceClient } from "./auth/appservice-client.ts";
 import { createPresenceServices } from "./sync/presence.ts";
 import { createSyncNotifier, createSyncServices } from "./sync/index.ts";
 import { createDeviceLists } from "./sync/device-lists.ts";
@@ -145,17 +149,23 @@ export async function createHomeserver(options: {
   try {
     // First: profiles, aliases and device keys of other servers' users are asked of them through it.
     const federation = federationClientFromConfig({ config, signingKey: options.signingKey, ed25519: nativeEd25519, canonicalJson: engine.canonicalJson });
-    const accounts = createAccountServices({ db, config, log, rateLimiter: options.rateLimiter, lastSeenIntervalMs: options.lastSeenIntervalMs });
+    // Application services' registration files: a bad one stops the start (ConfigError).
+    const appServices = loadAppServices(config.app_service_config_files, config.server_name);
+    const accounts = createAccountServices({ db, config, log, rateLimiter: options.rateLimiter, lastSeenIntervalMs: options.lastSeenIntervalMs, appServices });
+    await prepareAppServiceUsers(appServices, accounts.repo, now ?? Date.now);
     stops.push(() => accounts.lastSeen.stop());
     const profilesRepo = createProfilesRepo(db);
     // Blocked rooms and suspended accounts (admin API), consulted by membership and sends.
     const moderation = await createModeration({ repo: createAdminModerationRepo(db), now });
+    const userExists = async (userId: string) => (await accounts.repo.getUser(userId)) !== undefined;
+    // Application services' user and alias queries, which rooms asks for unknown invitees and aliases.
+    const appServiceQueries = createAppServiceQueries({ registry: appServices, userExists, log, client: createAppServiceClient() });
     const rooms = await createRoomServices({
       db, engine, log, now, moderation, signer: ed25519Signer(config.server_name, options.signingKey, nativeEd25519),
       defaultRoomVersion: config.default_room_version,
       profileOf: (userId) => profilesRepo.get(userId),
       userDirectory: { enabled: config.user_directory.enabled, searchAllUsers: config.user_directory.search_all_users },
-      remoteAliases: createRemoteAliases({ transport: federation }),
+      remoteAliases: createRemoteAliases({ transport: federation }), appServices, appServiceQueries,
     });
     // Built before the services whose changes wake long-polling syncs (their hooks).
     const notifier = createSyncNotifier(rooms);
@@ -185,14 +195,21 @@ export async function createHomeserver(options: {
     stops.push(() => push.close());
     // Pushers go with the device whose token set them (logout, device deletion).
     accounts.deviceEvents.subscribe((userId, deviceIds) => push.pushers.devicesDeleted(userId, deviceIds));
-    const userExists = async (userId: string) => (await accounts.repo.getUser(userId)) !== undefined;
+    // Events, typing and receipts to application services; their user and alias queries for rooms.
+    const appServicePush = await createAppServicePush({
+      db, registry: appServices, rooms, serverName: config.server_name, log, now,
+      ephemeralSources: { typingUsers: (roomId) => ephemeral.typing.typingUsers(roomId), receiptChanges: (...args) => ephemeral.receipts.changes(...args) },
+    });
+    stops.push(() => appServicePush.close());
     const ephemeral = createRoomEphemeralServices({
       db, rooms: rooms.reader, accountData: userData.accountData, serverName: config.server_name, bus: rooms.bus, now, userExists,
       events: roomEventInfo(rooms),
       hooks: {
-        typingChanged: notifier.typingChanged,
+        typingChanged: (roomId, position) => (notifier.typingChanged(roomId, position), appServicePush.ephemeral.typingChanged(roomId, position)),
         // A moved receipt wakes the user's syncs and clears their notification counts.
-        receiptsChanged: (roomId, position) => (notifier.receiptsChanged(roomId, position), push.unreadCounts.receiptsChanged(roomId, position)),
+        receiptsChanged: (roomId, position) => (
+          notifier.receiptsChanged(roomId, position), push.unreadCounts.receiptsChanged(roomId, position), appServicePush.ephemeral.receiptsChanged(roomId, position)
+        ),
       },
     });
     stops.push(() => ephemeral.typing.close());
@@ -226,7 +243,7 @@ export async function createHomeserver(options: {
       serverAuth: xMatrixResolver({
         serverName: config.server_name, keys: options.serverKeySource ?? remoteServerKeys, ed25519: nativeEd25519, canonicalJson: engine.canonicalJson, now,
       }),
-      accounts, userData, rooms, ephemeral, presence, sync, keys, crossSigning, push,
+      accounts, userData, rooms, ephemeral, presence, sync, keys, crossSigning, push, appServices, appServicePush,
       keyBackup: createKeyBackup({ repo: createKeyBackupRepo(db) }),
       media, admin,
       roomVersions: engine.roomVersions,

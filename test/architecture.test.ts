@@ -20,10 +20,11 @@ const ALLOWED: Record<string, string[]> = {
   push: ["protocol", "engine", "storage", "log", "config", "auth", "rooms"],
   federation: ["protocol", "engine", "storage", "log", "config", "auth", "rooms"],
   media: ["protocol", "engine", "storage", "log", "config", "auth", "rooms"],
-  api: ["protocol", "engine", "log", "config", "http", "auth", "rooms", "sync", "push", "federation", "media"],
-  app: ["protocol", "log", "config", "http", "auth", "api", "rooms", "sync", "push", "federation", "media"],
-  main: ["protocol", "engine", "storage", "log", "config", "http", "auth", "app", "rooms", "sync", "push", "federation", "media"],
-  cli: ["protocol", "engine", "storage", "log", "config", "http", "auth", "app", "main", "rooms", "sync", "push", "federation", "media"],
+  appservice: ["protocol", "engine", "storage", "log", "config", "auth", "rooms"],
+  api: ["protocol", "engine", "log", "config", "http", "auth", "rooms", "sync", "push", "federation", "media", "appservice"],
+  app: ["protocol", "log", "config", "http", "auth", "api", "rooms", "sync", "push", "federation", "media", "appservice"],
+  main: ["protocol", "engine", "storage", "log", "config", "http", "auth", "app", "rooms", "sync", "push", "federation", "media", "appservice"],
+  cli: ["protocol", "engine", "storage", "log", "config", "http", "auth", "app", "main", "rooms", "sync", "push", "federation", "media", "appservice"],
 };
 
 /** Packages only one area may use, so a swap of driver or framework stays local. */

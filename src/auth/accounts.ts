@@ -16,6 +16,7 @@ import { createSharedSecretRegistration, type SharedSecretRegistration } from ".
 import { createTokens, type Tokens } from "./tokens.ts";
 import { reservedRegistrationToken, createUiaStages } from "./uia-stages.ts";
 import { createUia, type Uia } from "./uia.ts";
+import type { AppServiceRegistry } from "./appservice-registry.ts";
 
 export type AccountsConfig = Pick<
   Config,
@@ -50,6 +51,8 @@ export function createAccountServices(options: {
   now?: () => number;
   /** Flush interval of last-seen data; null: only on flush() (tests). */
   lastSeenIntervalMs?: number | null;
+  /** Application services: registration and login of their users, their exclusive namespaces. */
+  appServices?: AppServiceRegistry;
 }): AccountServices {
   const { config, now } = options;
   const repo = createAccountsRepo(options.db);
@@ -77,10 +80,12 @@ export function createAccountServices(options: {
   const login = createLogin({
     serverName: config.server_name, repo, sessions, limiter, limits: config.rc_login, now,
     loginTokens: config.login_via_existing_session.enabled ? { timeoutMs: ms(config.login_via_existing_session.token_timeout)! } : null,
+    appServices: options.appServices,
   });
   const registration = createRegistration({
     serverName: config.server_name, enableRegistration: config.enable_registration, requiresToken: config.registration_requires_token,
     allowGuests: config.allow_guest_access, repo, tokens, registrationTokens, uia, sessions, limiter, limit: config.rc_registration, now,
+    appServices: options.appServices,
   });
   const sharedSecret = createSharedSecretRegistration({ secret: config.registration_shared_secret, registration, sessions, now });
   return { repo, registrationTokens, tokens, lastSeen, uia, sessions, login, registration, sharedSecret, limiter, deviceEvents };

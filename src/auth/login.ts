@@ -10,6 +10,7 @@ import { verifyPassword } from "./passwords.ts";
 import type { RequestLimiter, Rule } from "./rate-limits.ts";
 import { hashToken } from "./tokens.ts";
 import { identifiedUser } from "./uia-stages.ts";
+import type { AppServiceRegistration, AppServiceRegistry } from "./appservice-registry.ts";
 
 export interface LoginRequest {
   type: string;
@@ -30,6 +31,8 @@ export interface LoginOptions {
   limits: { address: Rule; account: Rule; failed_attempts: Rule };
   /** login_via_existing_session: null when disabled. */
   loginTokens: { timeoutMs: number } | null;
+  /** Application services log in as users of their namespaces (m.login.application_service). */
+  appServices?: Pick<AppServiceRegistry, "all" | "byAsToken" | "ownsUser">;
   now?: () => number;
 }
 
@@ -70,6 +73,25 @@ export function createLogin(options: LoginOptions) {
     return entry.userId;
   }
 
+  /**
+   * m.login.application_service: the as_token's AS, as any user of its namespaces.
+   * https://spec.matrix.org/v1.19/application-service-api/#server-admin-style-permissions
+   */
+  function appServiceOf(asToken: string | null): AppServiceRegistration {
+    if (asToken === null) throw new MatrixError(401, "M_MISSING_TOKEN", "m.login.application_service needs the application service's as_token");
+    const appService = options.appServices?.byAsToken(asToken);
+    if (!appService) throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Unknown application service token");
+    return appService;
+  }
+
+  function appServiceLogin(appService: AppServiceRegistration, body: LoginRequest): string {
+    const userId = identifiedUser(body as unknown as Record<string, unknown>, options.serverName);
+    if (userId === null || !options.appServices!.ownsUser(appService, userId)) {
+      throw new MatrixError(403, "M_EXCLUSIVE", "This user is not in the application service's namespaces");
+    }
+    return userId;
+  }
+
   /** 404 M_UNRECOGNIZED unless login_via_existing_session is enabled. */
   function requireLoginTokens(): { timeoutMs: number } {
     if (!options.loginTokens) throw new MatrixError(404, "M_UNRECOGNIZED", "Login via an existing session is not enabled");
@@ -81,13 +103,17 @@ export function createLogin(options: LoginOptions) {
     flows(): Record<string, unknown>[] {
       const flows: Record<string, unknown>[] = [{ type: "m.login.password" }];
       if (options.loginTokens) flows.push({ type: "m.login.token", get_login_token: true });
+      if (options.appServices?.all().length) flows.push({ type: "m.login.application_service" });
       return flows;
     },
 
-    async login(body: LoginRequest, ip: string): Promise<SessionResponse> {
-      limiter.take(ip, "rc_login.address", limits.address, ip);
+    /** `asToken`: the request's access token, read only for m.login.application_service. */
+    async login(body: LoginRequest, ip: string, asToken: string | null = null): Promise<SessionResponse> {
+      const appService = body.type === "m.login.application_service" && options.appServices ? appServiceOf(asToken) : undefined;
+      if (!appService || appService.rateLimited) limiter.take(ip, "rc_login.address", limits.address, ip);
       let userId: string;
-      if (body.type === "m.login.password") userId = await passwordLogin(body, ip);
+      if (appService) userId = appServiceLogin(appService, body);
+      else if (body.type === "m.login.password") userId = await passwordLogin(body, ip);
       else if (body.type === "m.login.token" && options.loginTokens) userId = tokenLogin(body);
       else throw new MatrixError(400, "M_UNKNOWN", `Unknown login type ${body.type}`);
       const user = await options.repo.getUser(userId);

@@ -11,6 +11,8 @@ import type { RequestLimiter, Rule } from "./rate-limits.ts";
 import { reservedRegistrationToken } from "./uia-stages.ts";
 import type { Tokens } from "./tokens.ts";
 import type { Uia, UiaFlow } from "./uia.ts";
+import type { AppServiceRegistry } from "./appservice-registry.ts";
+import { isAppServiceLocalpart } from "./appservices.ts";
 import { checkNewLocalpart, userIdOf } from "./user-ids.ts";
 
 /** Synapse's limit on password length. */
@@ -43,10 +45,13 @@ export interface RegistrationOptions {
   /** rc_registration counts created accounts per client address, as in Synapse. */
   limiter: RequestLimiter;
   limit: Rule;
+  /** Application services: their users register with their as_token; exclusive namespaces are theirs alone. */
+  appServices?: Pick<AppServiceRegistry, "byAsToken" | "ownsUser" | "exclusiveOwnerOfUser">;
   now?: () => number;
 }
 
 const userInUse = () => new MatrixError(400, "M_USER_IN_USE", "User ID already taken");
+const exclusive = () => new MatrixError(400, "M_EXCLUSIVE", "This user ID is reserved by an application service");
 const registrationDisabled = () => new MatrixError(403, "M_FORBIDDEN", "Registration has been disabled");
 
 function checkPassword(password: string): void {
@@ -106,6 +111,7 @@ export function createRegistration(options: RegistrationOptions) {
       if (request.guest_access_token !== undefined) return upgradeGuest(request, request.guest_access_token);
       const localpart = request.username === undefined ? null : checkNewLocalpart(request.username, options.serverName);
       if (localpart !== null && (await repo.getUser(userIdOf(localpart, options.serverName)))) throw userInUse();
+      if (localpart !== null && options.appServices?.exclusiveOwnerOfUser(userIdOf(localpart, options.serverName))) throw exclusive();
       if (request.password === undefined) {
         // Checked before UIA so the client learns it before completing stages.
         throw new MatrixError(400, "M_MISSING_PARAM", "Missing password");
@@ -139,7 +145,30 @@ export function createRegistration(options: RegistrationOptions) {
       if (!options.enableRegistration) throw registrationDisabled();
       const localpart = checkNewLocalpart(username, options.serverName);
       if (await repo.getUser(userIdOf(localpart, options.serverName))) throw userInUse();
+      if (options.appServices?.exclusiveOwnerOfUser(userIdOf(localpart, options.serverName))) throw exclusive();
       return { available: true };
+    },
+
+    /**
+     * POST /register with type m.login.application_service and the AS's as_token: a user of its
+     * namespaces, with no UIA and no password, even with registration closed.
+     * https://spec.matrix.org/v1.19/application-service-api/#server-admin-style-permissions
+     */
+    async registerAppServiceUser(asToken: string | null, request: RegisterRequest, ip: string) {
+      if (asToken === null) throw new MatrixError(401, "M_MISSING_TOKEN", "m.login.application_service needs the application service's as_token");
+      const appService = options.appServices?.byAsToken(asToken);
+      if (!appService) throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Unknown application service token");
+      if (request.username === undefined) throw new MatrixError(400, "M_MISSING_PARAM", "Missing username");
+      if (!isAppServiceLocalpart(request.username, options.serverName)) throw new MatrixError(400, "M_INVALID_USERNAME", "Invalid user ID localpart");
+      const userId = userIdOf(request.username, options.serverName);
+      const owner = options.appServices!.exclusiveOwnerOfUser(userId);
+      if (!options.appServices!.ownsUser(appService, userId) || (owner && owner !== appService)) {
+        throw new MatrixError(400, "M_EXCLUSIVE", "This user ID is not in the application service's namespaces");
+      }
+      if (appService.rateLimited) options.limiter.check(ip, "rc_registration", options.limit, ip);
+      if (!(await repo.createUser({ userId, passwordHash: null, isAdmin: false, isGuest: false, createdTs: now() }))) throw userInUse();
+      if (appService.rateLimited) options.limiter.take(ip, "rc_registration", options.limit, ip);
+      return finish(userId, request);
     },
 
     /** GET /register/m.login.registration_token/validity. */

@@ -234,6 +234,10 @@ export const ConfigSchema = T.Object(
       },
       { ...strict, default: {}, description: "Push notifications sent to push gateways (HTTP pushers) and the counts behind them." },
     ),
+    app_service_config_files: T.Array(T.String({ minLength: 1 }), {
+      default: [],
+      description: "Registration files (YAML) of application services (bridges, bots), relative to this file's folder. Checked at start: a bad file stops the server with a line naming it and the key.",
+    }),
     log_level: T.Union([T.Literal("debug"), T.Literal("info"), T.Literal("warn"), T.Literal("error")], {
       default: "info",
       description: "Least severe log level written (one JSON object per line on stderr).",

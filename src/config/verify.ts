@@ -69,6 +69,7 @@ export function verifyConfig(raw: RawConfig, absolute: (path: string) => string)
     signing_key_path: raw.signing_key_path ? absolute(raw.signing_key_path) : join(dataDirectory, `${raw.server_name}.signing.key`),
     tls_certificate_path: raw.tls_certificate_path && absolute(raw.tls_certificate_path),
     tls_private_key_path: raw.tls_private_key_path && absolute(raw.tls_private_key_path),
+    app_service_config_files: raw.app_service_config_files.map(absolute),
     key_refresh_interval: parseDuration(raw.key_refresh_interval)!,
     max_upload_size: parseSize(raw.max_upload_size)!,
     max_request_body_size: parseSize(raw.max_request_body_size)!,

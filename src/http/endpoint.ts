@@ -11,7 +11,13 @@ export type RateLimitName = "rc_message" | "rc_registration_token_validity";
 /** What an auth resolver established about the caller. */
 export type Requester =
   | { kind: "none" }
-  | { kind: "user"; userId: string; deviceId: string | null; isGuest: boolean }
+  | {
+      kind: "user"; userId: string; deviceId: string | null; isGuest: boolean;
+      /** Set when an application service's as_token made the request (identity assertion). */
+      appserviceId?: string;
+      /** The AS's registration says rate_limited: false, or the caller is the AS's sender. */
+      rateLimitExempt?: boolean;
+    }
   | { kind: "server"; origin: string }
   | { kind: "appservice"; id: string; userId: string };
 

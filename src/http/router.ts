@@ -121,7 +121,8 @@ export function createRouter(options: RouterOptions): HttpApp {
       if (requester.kind === "user" && requester.isGuest && !definition.allowGuests) {
         throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guest access not allowed");
       }
-      if (rule && !options.rateLimitExempt?.(meta.ip)) options.rateLimiter.take(definition.rateLimit!, rule, requester.kind === "user" ? requester.userId : meta.ip);
+      const exempt = options.rateLimitExempt?.(meta.ip) || (requester.kind === "user" && requester.rateLimitExempt);
+      if (rule && !exempt) options.rateLimiter.take(definition.rateLimit!, rule, requester.kind === "user" ? requester.userId : meta.ip);
 
       // Elysia leaves a parameter null when its percent-encoding is malformed.
       for (const [name, value] of Object.entries(ctx.params ?? {})) {

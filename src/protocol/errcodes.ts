@@ -20,6 +20,8 @@ export const ERRCODES = [
   "M_INVALID_SIGNATURE", "M_WRONG_ROOM_KEYS_VERSION",
   // Content repository (https://spec.matrix.org/v1.19/client-server-api/#content-repository)
   "M_CANNOT_OVERWRITE_MEDIA", "M_NOT_YET_UPLOADED",
+  // Application services (https://spec.matrix.org/v1.19/application-service-api/#pinging)
+  "M_URL_NOT_SET", "M_BAD_STATUS", "M_CONNECTION_FAILED", "M_CONNECTION_TIMEOUT",
 ] as const;
 
 export type Errcode = (typeof ERRCODES)[number];

@@ -64,7 +64,7 @@ export function createRoomCreator(deps: {
       const creationContent = creationContentOf(creator, rules, request.creation_content ?? {}, preset === "trusted_private_chat" ? invites : []);
       const powerLevels = powerLevelsOf(creator, rules, preset, invites, creationContent, request.power_level_content_override ?? {});
       const alias = request.room_alias_name === undefined ? null : deps.directory.aliasFor(request.room_alias_name);
-      if (alias) await deps.directory.checkAliasFree(alias);
+      if (alias) await deps.directory.checkAliasFree(alias, creator);
 
       // 1. The create event.
       const { roomId } = await deps.appender.create(version, creator, creationContent);

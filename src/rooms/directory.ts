@@ -2,6 +2,7 @@
 // https://spec.matrix.org/v1.19/client-server-api/#room-aliases
 // https://spec.matrix.org/v1.19/client-server-api/#published-room-directory
 import { stateKey as keyOf } from "../engine/index.ts";
+import type { AppServiceRegistry } from "../auth/appservice-registry.ts";
 import { parseServerName } from "../protocol/identifiers.ts";
 import { MatrixError } from "../protocol/matrix-error.ts";
 import type { JsonObject } from "../protocol/signed-json.ts";
@@ -20,8 +21,8 @@ export type DirectoryVisibility = "public" | "private";
 export interface RoomDirectory {
   /** `#localpart:server` for a createRoom room_alias_name; M_INVALID_PARAM when it cannot be one. */
   aliasFor(localpart: string): string;
-  /** M_ROOM_IN_USE when the alias exists. */
-  checkAliasFree(alias: string): Promise<void>;
+  /** M_ROOM_IN_USE when the alias exists; M_EXCLUSIVE when an application service reserved it and `userId` is not that AS's. */
+  checkAliasFree(alias: string, userId?: string): Promise<void>;
   /** M_ROOM_IN_USE when the alias exists. */
   createAlias(alias: string, roomId: string, creator: string): Promise<void>;
   /** The room an alias of this server points to, or null. */
@@ -81,8 +82,24 @@ export function createRoomDirectory(deps: {
   joinedMembers(roomId: string): Promise<string[]>;
   /** Without it, aliases of other servers are not found. */
   remoteAliases?: RemoteAliases;
+  /** Application services, whose exclusive alias namespaces only they may fill. */
+  appServices?: Pick<AppServiceRegistry, "exclusiveOwnerOfAlias" | "ownsUser">;
+  /**
+   * Asks the application service whose alias namespace holds an alias that does not resolve
+   * (src/appservice/queries.ts via main.ts; rooms may not import it): true when it created it.
+   */
+  aliasQuery?: (alias: string) => Promise<boolean>;
 }): RoomDirectory {
   const { repo, serverName, heads, cache } = deps;
+
+  /**
+   * An alias in an AS's exclusive namespace is that AS's: its sender or the users it acts as
+   * (Synapse's can_modify_alias). https://spec.matrix.org/v1.19/application-service-api/#server-admin-style-permissions
+   */
+  function checkNotReserved(alias: string, userId: string): void {
+    const owner = deps.appServices?.exclusiveOwnerOfAlias(alias);
+    if (owner && !deps.appServices!.ownsUser(owner, userId)) throw new MatrixError(400, "M_EXCLUSIVE", "This alias is reserved by an application service");
+  }
 
   async function knownRoom(roomId: string): Promise<RoomHead> {
     const head = await heads.get(roomId);
@@ -114,13 +131,18 @@ export function createRoomDirectory(deps: {
       }
       return alias;
     },
-    async checkAliasFree(alias) {
+    async checkAliasFree(alias, userId) {
+      if (userId !== undefined) checkNotReserved(alias, userId);
       if (await repo.alias(alias)) throw new MatrixError(400, "M_ROOM_IN_USE", "Room alias already taken");
     },
     async createAlias(alias, roomId, creator) {
+      checkNotReserved(alias, creator);
       if (!(await repo.createAlias(alias, roomId, creator, deps.now()))) throw new MatrixError(409, "M_ROOM_IN_USE", `Room alias ${alias} already exists`);
     },
     async resolveLocalAlias(alias) {
+      const found = (await repo.alias(alias))?.roomId ?? null;
+      if (found || !deps.aliasQuery || !(await deps.aliasQuery(alias))) return found;
+      // An application service answered 200: it has just created the alias.
       return (await repo.alias(alias))?.roomId ?? null;
     },
     async setPublic(roomId, isPublic) {

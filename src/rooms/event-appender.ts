@@ -23,6 +23,8 @@ export interface LocalEvent {
   stateKey?: string;
   /** Top-level `redacts` (room versions before 11; v11+ reads content.redacts). */
   redacts?: string;
+  /** origin_server_ts other than now: an application service's `ts` (timestamp massaging). */
+  originServerTs?: number;
 }
 
 export interface SendTransaction {
@@ -195,7 +197,7 @@ export function createEventAppender(deps: {
         const prev = [...head.extremities].sort((a, b) => b[1] - a[1]).slice(0, MAX_PREV_EVENTS);
         const depth = Math.min(Math.max(0, ...prev.map(([, d]) => d)) + 1, MAX_DEPTH);
         const proto: JsonObject = {
-          room_id: head.roomId, sender: input.sender, type: input.type, content: input.content, origin_server_ts: now(), depth,
+          room_id: head.roomId, sender: input.sender, type: input.type, content: input.content, origin_server_ts: input.originServerTs ?? now(), depth,
           prev_events: await references(head, prev.map(([id]) => id)), auth_events: [],
         };
         if (input.stateKey !== undefined) proto.state_key = input.stateKey;

@@ -5,6 +5,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Db } from "../storage/db.ts";
 import { createEventsRepo, type EventsRepo } from "../storage/repos/events.ts";
 import { createRelationsRepo } from "../storage/repos/relations.ts";
+import type { AppServiceRegistry } from "../auth/appservice-registry.ts";
 import { createRoomDirectoryRepo } from "../storage/repos/room-directory.ts";
 import { createSearchRepo } from "../storage/repos/search.ts";
 import { createUserDirectoryRepo } from "../storage/repos/user-directory.ts";
@@ -93,10 +94,14 @@ export async function createRoomServices(options: {
   now?: () => number;
   /** Config user_directory (default: enabled, users who share a room or are in public rooms). */
   userDirectory?: UserDirectoryOptions;
+  /** Application services' user and alias queries (src/appservice/queries.ts); without them none are asked. */
+  appServiceQueries?: { queryAlias(alias: string): Promise<boolean>; queryUser(userId: string): Promise<unknown> };
   /** Aliases of other servers (federation); without it they are not found. */
   remoteAliases?: RemoteAliases;
   /** Rooms blocked and accounts suspended by an admin (./admin-moderation.ts); without it, none. */
   moderation?: RoomModeration;
+  /** Application services: their exclusive alias namespaces (./directory.ts). */
+  appServices?: Pick<AppServiceRegistry, "exclusiveOwnerOfAlias" | "ownsUser">;
 }): Promise<RoomServices> {
   const { engine, signer } = options;
   const now = options.now ?? Date.now;
@@ -112,13 +117,13 @@ export async function createRoomServices(options: {
   const directoryRepo = createRoomDirectoryRepo(options.db);
   const directory = createRoomDirectory({
     repo: directoryRepo, serverName, now, heads, cache, appender, joinedMembers: (roomId) => repo.membersOf(roomId, "join"),
-    remoteAliases: options.remoteAliases,
+    remoteAliases: options.remoteAliases, appServices: options.appServices, aliasQuery: options.appServiceQueries?.queryAlias,
   });
   const membership = createMembership({
     engine, serverName, appender, heads, cache, repo, directory, profileOf: options.profileOf,
     roomsOf: (userId, memberships) => repo.roomsOfUser(userId, memberships),
     forgetRoom: (userId, roomId) => repo.forgetRoom(userId, roomId),
-    moderation: options.moderation,
+    moderation: options.moderation, userQuery: options.appServiceQueries?.queryUser,
   });
   const creator = createRoomCreator({ engine, appender, membership, directory, defaultRoomVersion: options.defaultRoomVersion, serverName });
   const relationsRepo = createRelationsRepo(options.db);

@@ -66,6 +66,12 @@ export function createMembership(deps: {
   forgetRoom(userId: string, roomId: string): Promise<void>;
   /** Rooms an admin blocked and accounts an admin suspended (admin API); without it, none. */
   moderation?: RoomModeration;
+  /**
+   * Asks the application service whose user namespace holds an unknown invitee to create it
+   * (src/appservice/queries.ts via main.ts; rooms may not import it).
+   * https://spec.matrix.org/v1.19/application-service-api/#get_matrixappv1usersuserid
+   */
+  userQuery?: (userId: string) => Promise<unknown>;
 }): Membership {
   const { appender, heads, cache } = deps;
 
@@ -103,6 +109,7 @@ export function createMembership(deps: {
   async function sendAbout(roomId: string, sender: string, target: string, membership: string, options: MemberOptions = {}, unban = false): Promise<StoredEvent> {
     checkTarget(target);
     if (membership === "invite") checkModeration(roomId, sender);
+    if (membership === "invite" && target.endsWith(`:${deps.serverName}`)) await deps.userQuery?.(target);
     const content: JsonObject =
       membership === "invite" && target.endsWith(`:${deps.serverName}`) ? await memberContent(target, "invite", options.reason) : { membership };
     if (options.reason !== undefined) content.reason = options.reason;

@@ -24,8 +24,9 @@ export interface Sender extends Viewer {
 }
 
 export interface RoomEvents {
-  send(roomId: string, sender: Sender, type: string, content: JsonObject, txnId: string): Promise<string>;
-  setState(roomId: string, sender: Sender, type: string, stateKey: string, content: JsonObject): Promise<string>;
+  /** `ts`: the event's origin_server_ts, when an application service sets it (timestamp massaging). */
+  send(roomId: string, sender: Sender, type: string, content: JsonObject, txnId: string, ts?: number): Promise<string>;
+  setState(roomId: string, sender: Sender, type: string, stateKey: string, content: JsonObject, ts?: number): Promise<string>;
   redact(roomId: string, sender: Sender, eventId: string, txnId: string, reason?: string): Promise<string>;
   /** One state event's content (or whole event) as the user may see it: current if joined, else at their leave. */
   getState(roomId: string, userId: string, type: string, stateKey: string): Promise<StoredEvent>;
@@ -125,16 +126,16 @@ export function createRoomEvents(deps: {
   }
 
   return {
-    send(roomId, sender, type, content, txnId) {
+    send(roomId, sender, type, content, txnId, ts) {
       if (NOT_SENDABLE.has(type)) throw new MatrixError(400, "M_INVALID_PARAM", `Use the redact endpoint to send ${type}`);
       // https://spec.matrix.org/v1.19/client-server-api/#account-suspension
       if (deps.moderation?.userSuspended(sender.userId)) throw suspended();
       return once(sender, txnId, ["send", roomId, type], content, async (transaction) =>
-        (await appender.append({ roomId, type, sender: sender.userId, content }, { transaction, check: deps.checkRelation?.(roomId, sender.userId, type, content) })).eventId,
+        (await appender.append({ roomId, type, sender: sender.userId, content, originServerTs: ts }, { transaction, check: deps.checkRelation?.(roomId, sender.userId, type, content) })).eventId,
       );
     },
 
-    async setState(roomId, sender, type, stateKey, content) {
+    async setState(roomId, sender, type, stateKey, content, ts) {
       if (type === "m.room.canonical_alias") await checkCanonicalAlias(roomId, content);
       if (type === "m.room.member" && typeof content.membership !== "string") throw new MatrixError(400, "M_BAD_JSON", "membership is required");
       // Suspended users may still leave (spec: account suspension); nobody joins, knocks on or is invited to a blocked room.
@@ -153,7 +154,7 @@ export function createRoomEvents(deps: {
       // A guest's own join through PUT /state obeys the same rule as /join.
       const guestJoin = sender.isGuest && type === "m.room.member" && content.membership === "join";
       const check = guestJoin ? (h: RoomHead) => checkGuestMayJoin(h, cache) : undefined;
-      return (await appender.append({ roomId, type, sender: sender.userId, content, stateKey }, { check })).eventId;
+      return (await appender.append({ roomId, type, sender: sender.userId, content, stateKey, originServerTs: ts }, { check })).eventId;
     },
 
     redact(roomId, sender, eventId, txnId, reason) {

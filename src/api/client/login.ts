@@ -2,7 +2,7 @@
 // https://spec.matrix.org/v1.19/client-server-api/#login
 import { Type as T } from "@sinclair/typebox";
 import type { Login } from "../../auth/login.ts";
-import type { Tokens } from "../../auth/tokens.ts";
+import { tokenFromRequest, type Tokens } from "../../auth/tokens.ts";
 import type { Uia } from "../../auth/uia.ts";
 import { endpoint } from "../../http/endpoint.ts";
 import { requesterUser } from "./requester-user.ts";
@@ -41,7 +41,8 @@ export const loginEndpoints = (deps: LoginDeps) => [
     auth: "none",
     body: LoginBody,
     spec: "https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3login",
-    handler: ({ body, ip }) => deps.login.login(body, ip),
+    // m.login.application_service carries the AS's as_token as the access token.
+    handler: ({ body, ip, request }) => deps.login.login(body, ip, body.type === "m.login.application_service" ? tokenFromRequest(request) : null),
   }),
   endpoint({
     method: "POST",
@@ -79,7 +80,8 @@ export const loginEndpoints = (deps: LoginDeps) => [
       const { userId, deviceId } = requesterUser(requester);
       // "Invalidates an existing access token, so that it can no longer be used for authorization.
       // The device associated with the access token is also deleted."
-      await deps.tokens.deleteDevices(userId, [deviceId!]);
+      // An application service's as_token has no device and stays valid: nothing to do (as Synapse).
+      if (deviceId !== null) await deps.tokens.deleteDevices(userId, [deviceId]);
       return {};
     },
   }),

@@ -2,6 +2,7 @@
 // https://spec.matrix.org/v1.19/client-server-api/#account-registration
 import { Type as T } from "@sinclair/typebox";
 import type { Registration } from "../../auth/registration.ts";
+import { tokenFromRequest } from "../../auth/tokens.ts";
 import { endpoint } from "../../http/endpoint.ts";
 import { MatrixError } from "../../protocol/matrix-error.ts";
 
@@ -14,6 +15,8 @@ const RegisterBody = T.Object({
   inhibit_login: T.Optional(T.Boolean()),
   refresh_token: T.Optional(T.Boolean()),
   guest_access_token: T.Optional(T.String()),
+  /** m.login.application_service: an application service registers a user of its namespace. */
+  type: T.Optional(T.String()),
 });
 
 export const registerEndpoints = (registration: Registration) => [
@@ -24,8 +27,13 @@ export const registerEndpoints = (registration: Registration) => [
     body: RegisterBody,
     query: T.Object({ kind: T.Optional(T.String()) }),
     spec: "https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3register",
-    handler: ({ body, query, ip }) => {
+    handler: ({ body, query, ip, request }) => {
       const kind = query.kind ?? "user";
+      // https://spec.matrix.org/v1.19/application-service-api/#server-admin-style-permissions
+      if (body.type === "m.login.application_service") {
+        if (kind !== "user") throw new MatrixError(400, "M_INVALID_PARAM", "Application services register users, not guests");
+        return registration.registerAppServiceUser(tokenFromRequest(request), { ...body, kind }, ip);
+      }
       if (kind === "guest") return registration.registerGuest({ ...body, kind }, ip);
       if (kind !== "user") throw new MatrixError(400, "M_INVALID_PARAM", `Unknown kind ${kind}`);
       return registration.registerUser({ ...body, kind }, ip);

@@ -20,3 +20,4 @@ export * from "./key-backup.ts";
 export * from "./media.ts";
 export * from "./server-keys.ts";
 export * from "./admin.ts";
+export * from "./appservice.ts";
