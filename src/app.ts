@@ -56,11 +56,28 @@ import { federationVersionEndpoints } from "./api/federation/version.ts";
 import { federationQueryEndpoints } from "./api/federation/query.ts";
 import { federationUserKeysEndpoints } from "./api/federation/user-keys.ts";
 import type { QueryAnswers } from "./federation/queries-serve.ts";
+import { federationMediaEndpoints } from "./api/federation/media.ts";
+import { federationPublicRoomsEndpoints } from "./api/federation/public-rooms.ts";
+import { federationHierarchyEndpoints } from "./api/federation/hierarchy.ts";
+import type { FederationMedia } from "./media/federation-serve.ts";
 import { healthEndpoints } from "./api/health/index.ts";
 import { serverKeyEndpoints } from "./api/keys/server.ts";
 import { keyQueryEndpoints } from "./api/keys/query.ts";
 import type { KeyNotary } from "./federation/server-keys-serve.ts";
 import { wellKnownEndpoints } from "./api/wellknown/index.ts";
+import { supportEndpoints } from "./api/wellknown/support.ts";
+import { voipEndpoints } from "./api/client/voip.ts";
+import { createTurnCredentials } from "./auth/turn-credentials.ts";
+import { parseDuration } from "./config/units.ts";
+import { clientAdminEndpoints } from "./api/client/admin.ts";
+import { createAccountModeration } from "./auth/account-moderation.ts";
+import { openIdEndpoints } from "./api/client/openid.ts";
+import { federationOpenIdEndpoints } from "./api/federation/openid.ts";
+import type { OpenIdTokens } from "./auth/openid-tokens.ts";
+import { mutualRoomsEndpoints } from "./api/client/mutual-rooms.ts";
+import type { MutualRooms } from "./rooms/mutual-rooms.ts";
+import { roomSummaryEndpoints } from "./api/client/room-summary.ts";
+import type { RoomSummaries } from "./rooms/room-summary.ts";
 import type { ServerKeys } from "./auth/server-keys.ts";
 import type { Config } from "./config/verify.ts";
 import type { ResourceName } from "./config/schema.ts";
@@ -77,6 +94,8 @@ export interface AppServices {
   keyNotary?: KeyNotary;
   /** Answers to other servers' profile and alias queries (needs `serverAuth`). */
   federationQueries?: QueryAnswers;
+  /** Our media for other servers: /_matrix/federation/v1/media/* (needs `serverAuth`). */
+  federationMedia?: FederationMedia;
   /** Checks other servers' X-Matrix signatures: the 'server' auth of federation endpoints. */
   serverAuth?: AuthResolver;
   rateLimiter: RateLimiter;
@@ -112,6 +131,12 @@ export interface AppServices {
   appServices?: AppServiceRegistry;
   /** Transactions and queries to application services (src/appservice/); no endpoints of its own. */
   appServicePush?: AppServicePush;
+  /** OpenID tokens: issued on the client listener, checked on the federation one (needs `accounts`). */
+  openIdTokens?: OpenIdTokens;
+  /** GET /v1/mutual_rooms (needs `accounts`). */
+  mutualRooms?: MutualRooms;
+  /** GET /v1/room_summary/{roomIdOrAlias} (needs `accounts`). */
+  roomSummaries?: RoomSummaries;
 }
 
 function delegatedServer(config: Config): string | null {
@@ -138,6 +163,7 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
               roomVersions: services.roomVersions,
               defaultRoomVersion: config.default_room_version,
               loginTokens: config.login_via_existing_session.enabled,
+              isAdmin: services.admin?.isAdmin,
             })
           : []),
         ...(services.accounts && services.rooms ? roomServiceEndpoints(services.rooms) : []),
@@ -155,9 +181,14 @@ function endpointsFor(resource: ResourceName, services: AppServices): Endpoint[]
         ...(services.accounts && services.admin ? synapseAdminEndpoints(services.admin, services.media?.admin) : []),
         ...(services.accounts && services.appServices ? appServicePingEndpoints({ registry: services.appServices, client: createAppServiceClient() }) : []),
         ...(services.accounts && services.sync ? [...toDeviceEndpoints(services.sync.toDevice), ...dehydratedDeviceEndpoints(services.sync.dehydratedDevices)] : []),
+        ...supportEndpoints(config.support),
+        ...(services.accounts ? smallClientEndpoints(services) : []),
       ];
     case "federation":
-      return [...federationVersionEndpoints(services.version), ...keyEndpoints(services), ...federationQueriesOf(services)];
+      return [
+        ...federationVersionEndpoints(services.version), ...keyEndpoints(services), ...federationQueriesOf(services),
+        ...(services.openIdTokens ? federationOpenIdEndpoints(services.openIdTokens) : []),
+      ];
     case "keys":
       return keyEndpoints(services);
     case "health":
@@ -171,6 +202,8 @@ function federationQueriesOf(services: AppServices): Endpoint[] {
   return [
     ...(services.federationQueries ? federationQueryEndpoints(services.federationQueries) : []),
     ...(services.keys ? federationUserKeysEndpoints(services.keys.keysQuery) : []),
+    ...(services.federationMedia ? federationMediaEndpoints(services.federationMedia) : []),
+    ...(services.rooms ? [...federationPublicRoomsEndpoints(services.rooms.publicRooms), ...federationHierarchyEndpoints(services.rooms.hierarchy)] : []),
   ];
 }
 
@@ -190,6 +223,22 @@ function roomServiceEndpoints(rooms: RoomServices): Endpoint[] {
     ...relationsEndpoints({ relations: rooms.relations }),
     ...roomHistoryEndpoints({ history: rooms.history, members: rooms.members }),
     ...searchEndpoints({ search: rooms.search }), ...userDirectoryEndpoints({ userDirectory: rooms.userDirectory }),
+  ];
+}
+
+/** Admin moderation and whois, OpenID, TURN, mutual rooms and room summaries. */
+function smallClientEndpoints(services: AppServices): Endpoint[] {
+  const { config, admin } = services;
+  const turn = createTurnCredentials({
+    uris: config.turn_uris, sharedSecret: config.turn_shared_secret, username: config.turn_username, password: config.turn_password,
+    lifetimeMs: parseDuration(config.turn_user_lifetime)!, allowGuests: config.turn_allow_guests,
+  });
+  return [
+    ...voipEndpoints(turn),
+    ...(admin ? clientAdminEndpoints({ isAdmin: admin.isAdmin, devices: admin.devices, moderation: createAccountModeration({ serverName: config.server_name, users: admin.users }) }) : []),
+    ...(services.openIdTokens ? openIdEndpoints(services.openIdTokens) : []),
+    ...(services.mutualRooms ? mutualRoomsEndpoints(services.mutualRooms) : []),
+    ...(services.roomSummaries ? roomSummaryEndpoints(services.roomSummaries) : []),
   ];
 }
 

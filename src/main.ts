@@ -27,6 +27,11 @@ import { createRoomEphemeralServices } from "./rooms/ephemeral.ts";
 import { createAdminServices } from "./rooms/admin-services.ts";
 import { createModeration } from "./rooms/admin-moderation.ts";
 import { createAdminModerationRepo } from "./storage/repos/admin-moderation.ts";
+import { createOpenIdTokens } from "./auth/openid-tokens.ts";
+import { createMutualRooms } from "./rooms/mutual-rooms.ts";
+import { createMutualRoomsRepo } from "./storage/repos/mutual-rooms.ts";
+import { createRoomSummaries } from "./rooms/room-summary.ts";
+import { createRoomDirectoryRepo } from "./storage/repos/room-directory.ts";
 import { createPushServices } from "./push/index.ts";
 import { createAppServicePush } from "./appservice/index.ts";
 import { createAppServiceQueries } from "./appservice/queries.ts";
@@ -38,6 +43,9 @@ import { createKeyServices } from "./auth/keys.ts";
 import { createCrossSigning } from "./auth/cross-signing.ts";
 import { createKeyBackup } from "./auth/key-backup.ts";
 import { createMediaServices } from "./media/index.ts";
+import { createFederationMedia } from "./media/federation-serve.ts";
+import { createRemotePublicRooms } from "./federation/public-rooms.ts";
+import { withRemotePublicRooms } from "./rooms/public-rooms.ts";
 import { createCrossSigningRepo } from "./storage/repos/cross-signing.ts";
 import { createDeviceKeysRepo } from "./storage/repos/device-keys.ts";
 import { createKeyBackupRepo } from "./storage/repos/key-backup.ts";
@@ -221,7 +229,8 @@ export async function createHomeserver(options: {
     });
     // A deleted device's sliding sync connections go with it.
     accounts.deviceEvents.subscribe(async (userId, deviceIds) => sync.slidingSync.forgetDevices(userId, deviceIds));
-    const media = createMediaServices({ db, config, log, now });
+    // Other servers' media comes through the federation client's byte-answer sibling.
+    const media = createMediaServices({ db, config, log, now, federation: federation.media });
     stops.push(async () => media.close());
     const serverKeys = createServerKeys({
       serverName: config.server_name,
@@ -243,13 +252,20 @@ export async function createHomeserver(options: {
       serverAuth: xMatrixResolver({
         serverName: config.server_name, keys: options.serverKeySource ?? remoteServerKeys, ed25519: nativeEd25519, canonicalJson: engine.canonicalJson, now,
       }),
-      accounts, userData, rooms, ephemeral, presence, sync, keys, crossSigning, push, appServices, appServicePush,
+      accounts, userData, ephemeral,
+      // publicRooms?server=<another> asks that server (rooms never imports federation).
+      rooms: { ...rooms, publicRooms: withRemotePublicRooms(rooms.publicRooms, { serverName: config.server_name, remote: createRemotePublicRooms({ transport: federation }) }) },
+      presence, sync, keys, crossSigning, push, appServices, appServicePush,
       keyBackup: createKeyBackup({ repo: createKeyBackupRepo(db) }),
       media, admin,
       roomVersions: engine.roomVersions,
       serverKeys,
       keyNotary: createKeyNotary(remoteServerKeys, serverKeys),
       federationQueries: createQueryAnswers({ serverName: config.server_name, profiles: userData.profiles, directory: rooms.directory }),
+      federationMedia: createFederationMedia(media),
+      openIdTokens: createOpenIdTokens({ serverName: config.server_name, now }),
+      mutualRooms: createMutualRooms({ repo: createMutualRoomsRepo(db) }),
+      roomSummaries: createRoomSummaries({ heads: rooms.heads, cache: rooms.cache, directory: rooms.directory, repo: createRoomDirectoryRepo(db) }),
     };
     return { services, federation, releaseWaiters: () => sync.notifier.close(), stop };
   } catch (error) {

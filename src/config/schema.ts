@@ -159,6 +159,30 @@ export const ConfigSchema = T.Object(
     ),
     serve_server_wellknown: T.Boolean({ default: false, description: "Serve /.well-known/matrix/server pointing federation at public_baseurl's host and port." }),
     extra_well_known_client_content: T.Record(T.String(), T.Unknown(), { default: {}, description: "Extra keys for /.well-known/matrix/client." }),
+    support: T.Object(
+      {
+        contacts: T.Array(
+          T.Object({ role: T.String({ minLength: 1 }), matrix_id: T.Optional(T.String({ pattern: "^@" })), email_address: T.Optional(T.String({ minLength: 1 })) }, strict),
+          { default: [] },
+        ),
+        support_page: T.Union([T.String({ minLength: 1 }), T.Null()], { default: null }),
+      },
+      {
+        ...strict,
+        default: {},
+        description:
+          "Served as /.well-known/matrix/support (the spec's fields): contacts [{role: m.role.admin or m.role.security, matrix_id and/or email_address}] and support_page (a URL). Neither set: that file answers 404.",
+      },
+    ),
+    turn_uris: T.Array(T.String({ pattern: "^turns?:" }), { default: [], description: "TURN server URIs given to clients by GET /voip/turnServer; [] answers {} (no TURN)." }),
+    turn_shared_secret: T.Union([T.String({ minLength: 1 }), T.Null()], {
+      default: null,
+      description: "Secret shared with the TURN server (coturn's static-auth-secret): time-limited credentials, username <expiry>:<user_id>, password base64 HMAC-SHA1 of it.",
+    }),
+    turn_username: T.Union([T.String(), T.Null()], { default: null, description: "Fixed TURN username, when turn_shared_secret is not set." }),
+    turn_password: T.Union([T.String(), T.Null()], { default: null, description: "Fixed TURN password, with turn_username." }),
+    turn_user_lifetime: Duration({ default: "1h", description: "How long generated TURN credentials last (the ttl given to clients)." }),
+    turn_allow_guests: T.Boolean({ default: true, description: "Whether guest accounts get TURN credentials." }),
     rc_message: T.Union([RateLimit], { default: { per_second: 0.2, burst_count: 10 }, description: "Rate limit of messages a user sends." }),
     rc_login: T.Object(
       { address: RateLimit, account: RateLimit, failed_attempts: RateLimit },

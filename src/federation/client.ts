@@ -14,6 +14,13 @@ import { createDestinationBackoff, type DestinationBackoff } from "./backoff.ts"
 import { createOutboundHttps, type OutboundHttps } from "./outbound-https.ts";
 import { createServerResolver, systemDns, type Dns, type FetchedAnswer, type ServerResolver } from "./resolve.ts";
 import { FederationRequestError, type FederationRequest, type FederationTransport } from "./transport.ts";
+import { requestTarget } from "./client-target.ts";
+import { createFederationMediaClient, type FederationMediaClient } from "./media-client.ts";
+
+export { requestTarget } from "./client-target.ts";
+
+/** The federation client and its sibling for byte answers (media), sharing discovery and backoff. */
+export type FederationClient = FederationTransport & { media: FederationMediaClient };
 
 /** Limit: the default wait for an answer, resolution included (Synapse's federation.client_timeout, 60 s). */
 export const FEDERATION_CLIENT_TIMEOUT_MS = 60_000;
@@ -30,19 +37,6 @@ export interface FederationClientDeps {
   backoff: DestinationBackoff;
   timeoutMs?: number;
   maxResponseBytes?: number;
-}
-
-/** Query values encoded so that URL parsing leaves them as they are (what is signed is sent). */
-const encodeQueryPart = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-/** The request target ("/path?query") in the normal form fetch will send. */
-export function requestTarget(path: string, query: FederationRequest["query"] = {}): string {
-  if (!path.startsWith("/")) throw new Error(`federation path ${JSON.stringify(path)} does not start with /`);
-  const pairs = Object.entries(query).flatMap(([name, values]) =>
-    (typeof values === "string" ? [values] : values).map((value) => `${encodeQueryPart(name)}=${encodeQueryPart(value)}`),
-  );
-  const url = new URL(`${path}${pairs.length > 0 ? `?${pairs.join("&")}` : ""}`, "https://placeholder");
-  return url.pathname + url.search;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -135,7 +129,7 @@ export function federationClientFromConfig(options: {
   dns?: Dns;
   now?: () => number;
   maxResponseBytes?: number;
-}): FederationTransport {
+}): FederationClient {
   const { config } = options;
   const policy = outboundPolicy(parseRanges(config.ip_range_blacklist, "ip_range_blacklist"), parseRanges(config.ip_range_whitelist, "ip_range_whitelist"));
   const dns = options.dns ?? systemDns;
@@ -146,7 +140,7 @@ export function federationClientFromConfig(options: {
     const server = { targets: [{ host: url.hostname.replace(/^\[|\]$/g, ""), port }], hostHeader: url.host, tlsName: url.hostname.replace(/^\[|\]$/g, "") };
     return https.send(server, { method: "GET", target: url.pathname + url.search, headers: {}, signal: AbortSignal.timeout(timeoutMs), maxBytes });
   };
-  return createFederationClient({
+  const parts = {
     serverName: config.server_name,
     signingKey: options.signingKey,
     ed25519: options.ed25519,
@@ -161,7 +155,7 @@ export function federationClientFromConfig(options: {
       },
       options.now,
     ),
-    timeoutMs,
-    maxResponseBytes: options.maxResponseBytes,
-  });
+  };
+  const transport = createFederationClient({ ...parts, timeoutMs, maxResponseBytes: options.maxResponseBytes });
+  return Object.assign(transport, { media: createFederationMediaClient(parts) });
 }

@@ -6,7 +6,7 @@
 import { rm } from "node:fs/promises";
 import type { Logger } from "../log/logger.ts";
 import { MatrixError, forbidden } from "../protocol/matrix-error.ts";
-import type { LocalMediaRow, MediaRepo } from "../storage/repos/media.ts";
+import type { MediaRepo } from "../storage/repos/media.ts";
 import type { MediaConfig } from "./config.ts";
 import { cannotOverwrite, mediaNotFound, notYetUploaded, tooLarge } from "./errors.ts";
 import { sanitiseContentType, sanitiseFileName } from "./headers.ts";
@@ -25,8 +25,14 @@ export interface IncomingUpload {
   fileName: string | null;
 }
 
-/** Media with content, ready to serve. */
-export type ServedMedia = LocalMediaRow & { contentType: string; size: number };
+/** Media with content, ready to serve from `path` (local, or another server's cached here). */
+export interface ServedMedia {
+  mediaId: string;
+  contentType: string;
+  uploadName: string | null;
+  size: number;
+  path: string;
+}
 
 export interface MediaRepositoryDeps {
   repo: MediaRepo;
@@ -34,9 +40,11 @@ export interface MediaRepositoryDeps {
   config: MediaConfig;
   log: Logger;
   now: () => number;
+  /** Other servers' media (./remote.ts); without it their mxc URIs answer 404. */
+  remote?: { find(serverName: string, mediaId: string, options: { timeoutMs: number; legacy: boolean }): Promise<ServedMedia> };
 }
 
-export function createMediaRepository({ repo, store, config, log, now }: MediaRepositoryDeps) {
+export function createMediaRepository({ repo, store, config, log, now, remote }: MediaRepositoryDeps) {
   const mxc = (mediaId: string) => `mxc://${config.serverName}/${mediaId}`;
   /** Downloads waiting for an async upload, woken when it lands. */
   const waiters = new Map<string, Set<() => void>>();
@@ -118,12 +126,16 @@ export function createMediaRepository({ repo, store, config, log, now }: MediaRe
 
     /**
      * Local media to serve, waiting up to `timeoutMs` for an async upload still pending
-     * (504 M_NOT_YET_UPLOADED after). Other servers' media needs federation: 404 for now.
+     * (504 M_NOT_YET_UPLOADED after). Other servers' media comes from `remote`.
      * `legacy`: asked through the unauthenticated endpoints, which are frozen for media stored
      * while enable_authenticated_media was on.
      */
     async find(serverName: string, mediaId: string, options: { timeoutMs: number; legacy: boolean }): Promise<ServedMedia> {
-      if (serverName !== config.serverName || !isMediaId(mediaId)) throw mediaNotFound();
+      if (serverName !== config.serverName) {
+        if (!remote) throw mediaNotFound();
+        return remote.find(serverName, mediaId, options);
+      }
+      if (!isMediaId(mediaId)) throw mediaNotFound();
       const deadline = now() + Math.min(options.timeoutMs, MAX_WAIT_MS);
       for (;;) {
         const row = await repo.get(mediaId);
@@ -135,7 +147,7 @@ export function createMediaRepository({ repo, store, config, log, now }: MediaRe
           if (row.lastAccessTs === null || row.lastAccessTs < at - LAST_ACCESS_GRANULARITY_MS) {
             repo.touch(mediaId, at, LAST_ACCESS_GRANULARITY_MS).catch((error) => log.warn("media access not recorded", { media_id: mediaId, error }));
           }
-          return row as ServedMedia;
+          return { mediaId, contentType: row.contentType, uploadName: row.uploadName, size: row.size, path: store.contentPath(mediaId) };
         }
         if (row.unusedExpiresAt === null || row.unusedExpiresAt <= now()) throw mediaNotFound();
         const left = deadline - now();

@@ -58,7 +58,7 @@ export function createThumbnailer({ repo, store, config, log, now, render }: Thu
 
   /** Decodes, resamples, encodes and stores one thumbnail; returns its size in bytes. */
   async function make(media: ServedMedia, type: ImageType, size: ThumbnailSize, region: { region: Region; width: number; height: number }, target: string) {
-    const bytes = await Bun.file(store.contentPath(media.mediaId)).bytes();
+    const bytes = await Bun.file(media.path).bytes();
     let encoded: Uint8Array;
     try {
       encoded = await render({ type, bytes, maxPixels: config.maxImagePixels, region: region.region, width: region.width, height: region.height });
@@ -78,7 +78,7 @@ export function createThumbnailer({ repo, store, config, log, now, render }: Thu
       const type = essenceOf(media.contentType);
       if (!THUMBNAILABLE.has(type)) throw cannotThumbnail(`Cannot generate thumbnails for ${type} content`);
       const imageType = type as ImageType;
-      const original = { path: store.contentPath(media.mediaId), contentType: media.contentType, size: media.size, original: true };
+      const original = { path: media.path, contentType: media.contentType, size: media.size, original: true };
       const image = await dimensions(imageType, original.path);
       if (image.width * image.height > config.maxImagePixels) throw tooLarge("Image is too large to thumbnail");
 

@@ -1,13 +1,14 @@
 // GET /v1/rooms/{roomId}/hierarchy: the space tree below a room, depth first, over the rooms this
-// server knows (remote children need federation, later). Pages are stateless: the token holds
+// server knows (remote children are not asked of their servers yet). Other servers get a
+// space's direct children through forServer (GET /_matrix/federation/v1/hierarchy/{roomId}). Pages are stateless: the token holds
 // the request's parameters and how many rooms earlier pages returned.
 // https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv1roomsroomidhierarchy
 // https://spec.matrix.org/v1.19/client-server-api/#discovering-rooms-within-spaces
 import { stateKey as keyOf } from "../engine/index.ts";
 import { MatrixError } from "../protocol/matrix-error.ts";
 import type { JsonObject } from "../protocol/signed-json.ts";
-import type { RoomDirectoryRepo } from "../storage/repos/room-directory.ts";
-import { currentMember } from "./membership.ts";
+import type { RoomDirectoryRepo, RoomSummaryRow } from "../storage/repos/room-directory.ts";
+import { createRoomAccess, type Viewer } from "./room-access.ts";
 import { roomChunk } from "./public-rooms.ts";
 import type { RoomHead, RoomHeads } from "./room-heads.ts";
 import type { EventCache, StoredEvent } from "./stored-event.ts";
@@ -26,9 +27,20 @@ export interface HierarchyRequest {
   from?: string;
 }
 
+/** GET /_matrix/federation/v1/hierarchy/{roomId}: the space and its direct children, unpaginated. */
+export interface ServerHierarchy {
+  room: JsonObject;
+  children: JsonObject[];
+  inaccessible_children: string[];
+}
+
 export interface SpaceHierarchy {
   hierarchy(userId: string, roomId: string, request: HierarchyRequest): Promise<{ rooms: JsonObject[]; next_batch?: string }>;
+  /** What another server may see of a space: 404 when it could neither peek nor join it. */
+  forServer(server: string, roomId: string, suggestedOnly: boolean): Promise<ServerHierarchy>;
 }
+
+/** Who looks: one of our users, or another server (for its users). */
 
 interface PageToken {
   root: string;
@@ -67,34 +79,7 @@ function compareChildren(a: StoredEvent, b: StoredEvent): number {
 export function createSpaceHierarchy(deps: { heads: RoomHeads; cache: EventCache; repo: Pick<RoomDirectoryRepo, "summaries"> }): SpaceHierarchy {
   const { heads, cache } = deps;
 
-  async function stateContent(head: RoomHead, type: string): Promise<JsonObject | undefined> {
-    const id = head.state.get(keyOf(type, ""));
-    return id ? ((await cache.one(id))?.pdu.content as JsonObject | undefined) : undefined;
-  }
-
-  /** The rooms a restricted join rule names (in versions where the rule exists). */
-  function allowedRooms(head: RoomHead, joinRules: JsonObject | undefined): string[] {
-    const rule = joinRules?.join_rule;
-    const supported = (rule === "restricted" && head.rules.restricted_join_rule) || (rule === "knock_restricted" && head.rules.knock_restricted_join_rule);
-    if (!supported || !Array.isArray(joinRules?.allow)) return [];
-    return (joinRules.allow as JsonObject[]).flatMap((a) => (a?.type === "m.room_membership" && typeof a.room_id === "string" ? [a.room_id] : []));
-  }
-
-  /** The spec's list: joined or invited, public, knockable, restricted with an allowed room joined, or world_readable. */
-  async function accessible(head: RoomHead, userId: string): Promise<boolean> {
-    const joinRules = await stateContent(head, "m.room.join_rules");
-    const rule = joinRules?.join_rule;
-    if (rule === "public") return true;
-    if ((rule === "knock" && head.rules.knocking) || (rule === "knock_restricted" && head.rules.knock_restricted_join_rule)) return true;
-    if ((await stateContent(head, "m.room.history_visibility"))?.history_visibility === "world_readable") return true;
-    const own = (await currentMember(head, cache, userId))?.membership;
-    if (own === "join" || own === "invite") return true;
-    for (const roomId of allowedRooms(head, joinRules)) {
-      const other = await heads.get(roomId);
-      if (other && (await currentMember(other, cache, userId))?.membership === "join") return true;
-    }
-    return false;
-  }
+  const { stateContent, allowedRooms, accessible } = createRoomAccess({ heads, cache });
 
   /** A space's m.space.child events with a non-empty via, in the spec's order. */
   async function children(head: RoomHead, suggestedOnly: boolean): Promise<StoredEvent[]> {
@@ -108,7 +93,44 @@ export function createSpaceHierarchy(deps: { heads: RoomHeads; cache: EventCache
     return events.sort(compareChildren);
   }
 
+  /** A room as the hierarchy describes it: its summary, version, encryption, allowed rooms and children. */
+  async function entryOf(head: RoomHead, row: RoomSummaryRow, kids: StoredEvent[] | null): Promise<JsonObject> {
+    const entry: JsonObject = { ...roomChunk(row), room_version: head.version };
+    if (row.encryption !== null) entry.encryption = row.encryption;
+    const allowed = allowedRooms(head, await stateContent(head, "m.room.join_rules"));
+    if (allowed.length > 0) entry.allowed_room_ids = allowed;
+    if (kids) entry.children_state = kids.map((e) => ({ type: e.type, state_key: e.stateKey, content: e.pdu.content, sender: e.sender, origin_server_ts: e.originServerTs }));
+    return entry;
+  }
+
+  const childrenIfSpace = async (head: RoomHead, suggestedOnly: boolean) =>
+    (await stateContent(head, "m.room.create"))?.type === "m.space" ? children(head, suggestedOnly) : [];
+
   return {
+    async forServer(server, roomId, suggestedOnly) {
+      const head = await heads.get(roomId);
+      if (!head || !(await accessible(head, { server }))) throw new MatrixError(404, "M_NOT_FOUND", "Unknown room");
+      const kids = await childrenIfSpace(head, suggestedOnly);
+      const visible: RoomHead[] = [];
+      const inaccessible: string[] = [];
+      for (const child of new Set(kids.map((e) => e.stateKey!))) {
+        const childHead = await heads.get(child);
+        // Rooms this server knows nothing of are left out (the spec); the caller asks elsewhere.
+        if (!childHead) continue;
+        if (await accessible(childHead, { server })) visible.push(childHead);
+        else inaccessible.push(child);
+      }
+      const rows = new Map((await deps.repo.summaries([roomId, ...visible.map((h) => h.roomId)])).map((row) => [row.roomId, row]));
+      const root = rows.get(roomId);
+      if (!root) throw new MatrixError(404, "M_NOT_FOUND", "Unknown room");
+      const childEntries: JsonObject[] = [];
+      for (const childHead of visible) {
+        const row = rows.get(childHead.roomId);
+        if (row) childEntries.push(await entryOf(childHead, row, await childrenIfSpace(childHead, suggestedOnly)));
+      }
+      return { room: await entryOf(head, root, kids), children: childEntries, inaccessible_children: inaccessible };
+    },
+
     async hierarchy(userId, rootId, request) {
       if (request.limit !== undefined && request.limit < 1) throw new MatrixError(400, "M_INVALID_PARAM", "limit must be greater than zero");
       if (request.maxDepth !== undefined && request.maxDepth < 0) throw new MatrixError(400, "M_INVALID_PARAM", "max_depth must not be negative");
@@ -123,7 +145,7 @@ export function createSpaceHierarchy(deps: { heads: RoomHeads; cache: EventCache
       }
 
       const rootHead = await heads.get(rootId);
-      if (!rootHead || !(await accessible(rootHead, userId))) throw new MatrixError(403, "M_FORBIDDEN", "You are not allowed to view this room");
+      if (!rootHead || !(await accessible(rootHead, { userId }))) throw new MatrixError(403, "M_FORBIDDEN", "You are not allowed to view this room");
 
       // Depth first: a room's children go to the front of the queue, the first child first.
       const queue: { roomId: string; depth: number }[] = [{ roomId: rootId, depth: 0 }];
@@ -136,13 +158,12 @@ export function createSpaceHierarchy(deps: { heads: RoomHeads; cache: EventCache
         if (seen.has(roomId)) continue; // loops and rooms listed twice
         seen.add(roomId);
         const head = roomId === rootId ? rootHead : await heads.get(roomId);
-        if (!head || !(await accessible(head, userId))) continue;
+        if (!head || !(await accessible(head, { userId }))) continue;
         if (found.length === limit) {
           more = true;
           break;
         }
-        const isSpace = (await stateContent(head, "m.room.create"))?.type === "m.space";
-        const kids = isSpace && depth < page.maxDepth ? await children(head, page.suggestedOnly) : [];
+        const kids = depth < page.maxDepth ? await childrenIfSpace(head, page.suggestedOnly) : [];
         if (included++ >= page.skip) found.push({ head, children: kids });
         queue.unshift(...kids.map((child) => ({ roomId: child.stateKey!, depth: depth + 1 })));
       }
@@ -151,13 +172,7 @@ export function createSpaceHierarchy(deps: { heads: RoomHeads; cache: EventCache
       const rooms: JsonObject[] = [];
       for (const { head, children: kids } of found) {
         const row = summaries.get(head.roomId);
-        if (!row) continue;
-        const entry: JsonObject = { ...roomChunk(row), room_version: head.version };
-        if (row.encryption !== null) entry.encryption = row.encryption;
-        const allowed = allowedRooms(head, await stateContent(head, "m.room.join_rules"));
-        if (allowed.length > 0) entry.allowed_room_ids = allowed;
-        entry.children_state = kids.map((e) => ({ type: e.type, state_key: e.stateKey, content: e.pdu.content, sender: e.sender, origin_server_ts: e.originServerTs }));
-        rooms.push(entry);
+        if (row) rooms.push(await entryOf(head, row, kids));
       }
       return more ? { rooms, next_batch: encodeToken({ ...page, skip: page.skip + found.length }) } : { rooms };
     },

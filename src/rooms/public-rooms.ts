@@ -27,6 +27,24 @@ export interface PublicRooms {
   list(request: PublicRoomsRequest): Promise<PublicRoomsResponse>;
 }
 
+/** Another server's directory (filled with a federation client by main.ts). */
+export interface RemotePublicRooms {
+  list(server: string, request: Omit<PublicRoomsRequest, "server">): Promise<PublicRoomsResponse>;
+}
+
+/** `local` for our own directory; `server=<another>` asked of that server. */
+export function withRemotePublicRooms(local: PublicRooms, deps: { serverName: string; remote: RemotePublicRooms }): PublicRooms {
+  return {
+    async list(request) {
+      const { server, ...rest } = request;
+      if (server === undefined || server === deps.serverName) return local.list(rest);
+      if (parseServerName(server) === null) throw new MatrixError(400, "M_INVALID_PARAM", "Invalid server name");
+      if (rest.limit !== undefined && rest.limit < 0) throw new MatrixError(400, "M_INVALID_PARAM", "limit must not be negative");
+      return deps.remote.list(server, rest);
+    },
+  };
+}
+
 /** A room as the directory and the space hierarchy describe it (PublishedRoomsChunk). */
 export function roomChunk(row: RoomSummaryRow): JsonObject {
   const chunk: JsonObject = {

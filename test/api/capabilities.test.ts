@@ -2,7 +2,7 @@
 // https://spec.matrix.org/v1.19/client-server-api/#capabilities-negotiation
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { capabilitiesEndpoints } from "../../src/api/client/capabilities.ts";
-import { loadEngine } from "../../src/engine/index.ts";
+import { sharedEngine } from "../helpers/engine.ts";
 import { userDataTestServer, type Session, type UserDataTestServer } from "../helpers/user-data.ts";
 
 let s: UserDataTestServer;
@@ -29,7 +29,7 @@ test("answers the spec's capabilities, room versions from the engine's table", a
   expect(Object.keys(available)).toContain("11");
   expect(available["11"]).toBe("stable");
   expect(Object.values(available).every((v) => v === "stable" || v === "unstable")).toBe(true);
-  expect(Object.keys(available).sort()).toEqual([...(await loadEngine()).roomVersions.keys()].sort());
+  expect(Object.keys(available).sort()).toEqual([...(await sharedEngine()).roomVersions.keys()].sort());
 });
 
 test("follows default_room_version and login_via_existing_session", async () => {

@@ -43,8 +43,11 @@ test("upload device keys and one-time keys; query returns them with the display 
   // Listed devices only; unknown users and devices answer empty.
   const listed = await query(bob, { device_keys: { [alice.userId]: ["NOPE"], "@nobody:test.local": [] } });
   expect(listed.body.device_keys).toEqual({ [alice.userId]: {}, "@nobody:test.local": {} });
-  // Remote users: no federation yet, left out.
-  expect((await query(bob, { device_keys: { "@x:remote.example": [] } })).body.device_keys).toEqual({});
+  // Remote users are asked of their server (test/federation/queries-https.test.ts); one that cannot
+  // be reached (loopback: refused by ip_range_blacklist) is a failure, its users left out.
+  const remote = (await query(bob, { device_keys: { "@x:127.0.0.1:1": [] } })).body;
+  expect(remote.device_keys).toEqual({});
+  expect(Object.keys(remote.failures)).toEqual(["127.0.0.1:1"]);
 });
 
 test("upload refusals: wrong user or device, bad signature, changed keys, reused key id", async () => {

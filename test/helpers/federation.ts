@@ -110,7 +110,7 @@ export async function federationTestServer(options: {
 
 // Imports of the helper below (kept with it: this file is appended to, not rewritten).
 import { createHomeserver } from "../../src/main.ts";
-import { loadEngine } from "../../src/engine/index.ts";
+import { sharedEngine } from "./engine.ts";
 import { createTestDatabase } from "./db.ts";
 import { jsonCaller } from "./user-data.ts";
 
@@ -135,7 +135,7 @@ export async function federatedHomeserver(options: { config?: Record<string, unk
   const db = await createTestDatabase();
   const signingKey = generateSigningKey(nativeEd25519);
   const homeserver = await createHomeserver({
-    db: db.db, config, log: silentLogger, engine: await loadEngine(), signingKey, rateLimiter: new RateLimiter(), lastSeenIntervalMs: null,
+    db: db.db, config, log: silentLogger, engine: await sharedEngine(), signingKey, rateLimiter: new RateLimiter(), lastSeenIntervalMs: null,
   });
   const app = createApp(homeserver.services, ["client", "federation"]);
   handler = (request, ip) => app.handle(request, ip);

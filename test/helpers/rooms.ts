@@ -2,7 +2,8 @@
 // speak the client API the way clients do (register, createRoom, send, join, ...).
 import { createApp, type AppServices } from "../../src/app.ts";
 import { generateSigningKey } from "../../src/auth/signing-key.ts";
-import { loadEngine, type Engine } from "../../src/engine/index.ts";
+import type { Engine } from "../../src/engine/index.ts";
+import { sharedEngine } from "./engine.ts";
 import { createHomeserver } from "../../src/main.ts";
 import { nativeEd25519 } from "../../src/protocol/ed25519.ts";
 import { createTestDatabase } from "./db.ts";
@@ -19,7 +20,7 @@ type ServiceName = "accounts" | "userData" | "rooms" | "ephemeral" | "presence" 
 export async function roomsTestServer(overrides: Record<string, string> = {}) {
   const db = await createTestDatabase();
   const base = testServices({ SERVER_NAME: "test.local", ENABLE_REGISTRATION: "true", RC_EXEMPT_LOOPBACK: "true", RC_MESSAGE__PER_SECOND: "100000", RC_MESSAGE__BURST_COUNT: "100000", ...overrides });
-  const loaded = await (engine ??= loadEngine());
+  const loaded = await (engine ??= sharedEngine());
   const clock = { offset: 0 };
   const now = () => Date.now() + clock.offset;
   const homeserver = await createHomeserver({

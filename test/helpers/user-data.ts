@@ -5,7 +5,8 @@ import type { HttpApp } from "../../src/http/router.ts";
 import { createAccountServices } from "../../src/auth/accounts.ts";
 import { createUserDataServices, type UserDataServices } from "../../src/auth/user-data.ts";
 import type { MemberProfile } from "../../src/auth/profiles.ts";
-import { loadEngine, type Engine } from "../../src/engine/index.ts";
+import type { Engine } from "../../src/engine/index.ts";
+import { sharedEngine } from "./engine.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
 import { testServices } from "./services.ts";
 
@@ -40,7 +41,7 @@ export async function userDataTestServer(overrides: Record<string, string> = {})
       leaveAllRooms: async (userId) => void hooked.leftRooms.push(userId),
     },
   });
-  const roomVersions = (await (engine ??= loadEngine())).roomVersions;
+  const roomVersions = (await (engine ??= sharedEngine())).roomVersions;
   const app = createApp({ ...base, accounts, userData, roomVersions }, ["client"]);
 
   const call = jsonCaller(app);

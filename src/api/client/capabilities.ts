@@ -11,6 +11,8 @@ export interface CapabilitiesDeps {
   defaultRoomVersion: string;
   /** Whether POST /v1/login/get_token is served. */
   loginTokens: boolean;
+  /** Server admins may lock and suspend accounts (PUT /_matrix/client/v1/admin/lock|suspend); without it, nobody. */
+  isAdmin?: (userId: string) => Promise<boolean>;
 }
 
 export function capabilitiesEndpoints(deps: CapabilitiesDeps) {
@@ -38,7 +40,13 @@ export function capabilitiesEndpoints(deps: CapabilitiesDeps) {
       auth: "accessToken",
       allowGuests: true,
       spec: "https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3capabilities",
-      handler: () => ({ capabilities }),
+      handler: async ({ requester }) => {
+        // m.account_moderation (v1.18): only for those who may use it, omitted for everyone else.
+        if (requester.kind === "user" && (await deps.isAdmin?.(requester.userId))) {
+          return { capabilities: { ...capabilities, "m.account_moderation": { lock: true, suspend: true } } };
+        }
+        return { capabilities };
+      },
     }),
   ];
 }

@@ -26,7 +26,7 @@ function servingEndpoints(media: MediaServices, isLegacy: boolean): Endpoint[] {
         const found = await media.repository.find(params.serverName!, params.mediaId!, { timeoutMs: parseTimeout(searchParams), legacy: isLegacy });
         // The path's file name, when given, is the one the client wants to save under.
         const headers = mediaHeaders(found.contentType, params.fileName ?? found.uploadName, found.size);
-        return fileResponse(media.repository.contentPath(found.mediaId), headers);
+        return fileResponse(found.path, headers);
       },
     }),
     endpoint({
@@ -37,8 +37,7 @@ function servingEndpoints(media: MediaServices, isLegacy: boolean): Endpoint[] {
       spec: spec("get_matrixclientv1mediathumbnailservernamemediaid"),
       handler: async ({ params, searchParams }) => {
         const wanted = parseThumbnailQuery(searchParams);
-        const found = await media.repository.find(params.serverName!, params.mediaId!, { timeoutMs: parseTimeout(searchParams), legacy: isLegacy });
-        const thumbnail = await media.thumbnailer.thumbnail(found, wanted);
+        const thumbnail = await media.thumbnailOf(params.serverName!, params.mediaId!, wanted, { timeoutMs: parseTimeout(searchParams), legacy: isLegacy });
         const name = `thumbnail.${thumbnail.contentType.includes("png") ? "png" : "jpg"}`;
         return fileResponse(thumbnail.path, mediaHeaders(thumbnail.contentType, name, thumbnail.size));
       },

@@ -21,3 +21,4 @@ export * from "./media.ts";
 export * from "./server-keys.ts";
 export * from "./admin.ts";
 export * from "./appservice.ts";
+export * from "./remote-media.ts";
