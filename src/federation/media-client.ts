@@ -6,12 +6,9 @@
 // Limit: a `Location` redirect is fetched over HTTPS only, under the same IP policy.
 // https://spec.matrix.org/v1.19/server-server-api/#content-repository
 import { xMatrixAuthorization } from "../auth/x-matrix.ts";
-import type { Ed25519 } from "../protocol/ed25519.ts";
-import type { CanonicalEncoder, SigningKey } from "../protocol/signed-json.ts";
-import type { DestinationBackoff } from "./backoff.ts";
+import type { FederationClientDeps } from "./client.ts";
 import { requestTarget } from "./client-target.ts";
-import type { OutboundHttps } from "./outbound-https.ts";
-import type { FetchedAnswer, ServerResolver } from "./resolve.ts";
+import type { FetchedAnswer } from "./resolve.ts";
 import { FederationRequestError } from "./transport.ts";
 
 export interface RawGet {
@@ -28,15 +25,8 @@ export interface FederationMediaClient {
   getUrl(url: string, request: Omit<RawGet, "query">): Promise<FetchedAnswer>;
 }
 
-export function createFederationMediaClient(deps: {
-  serverName: string;
-  signingKey: SigningKey;
-  ed25519: Ed25519;
-  canonicalJson?: CanonicalEncoder;
-  resolver: ServerResolver;
-  https: OutboundHttps;
-  backoff: DestinationBackoff;
-}): FederationMediaClient {
+/** The main client's parts (./client.ts), shared so discovery's cache and the backoff are one. */
+export function createFederationMediaClient(deps: Omit<FederationClientDeps, "timeoutMs" | "maxResponseBytes">): FederationMediaClient {
   const serverOfUrl = (url: URL) => {
     const host = url.hostname.replace(/^\[|\]$/g, "");
     return { targets: [{ host, port: url.port ? Number(url.port) : 443 }], hostHeader: url.host, tlsName: host };

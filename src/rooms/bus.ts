@@ -25,28 +25,22 @@ export function createRoomBus(onError: (error: unknown) => void): RoomBus {
       purgeListeners.add(listener);
       return () => purgeListeners.delete(listener);
     },
-    roomPurged(roomId) {
-      for (const listener of purgeListeners) {
-        try {
-          listener(roomId);
-        } catch (error) {
-          onError(error);
-        }
-      }
-    },
+    roomPurged: (roomId) => callEach(purgeListeners, roomId, onError),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    emit(notice) {
-      // A failing subscriber must not fail the send that has already been stored.
-      for (const listener of listeners) {
-        try {
-          listener(notice);
-        } catch (error) {
-          onError(error);
-        }
-      }
-    },
+    // A failing subscriber must not fail the send that has already been stored.
+    emit: (notice) => callEach(listeners, notice, onError),
   };
+}
+
+function callEach<T>(listeners: Iterable<(value: T) => void>, value: T, onError: (error: unknown) => void): void {
+  for (const listener of listeners) {
+    try {
+      listener(value);
+    } catch (error) {
+      onError(error);
+    }
+  }
 }
