@@ -12,7 +12,7 @@ import { outboundPolicy, parseRanges } from "../protocol/ip-ranges.ts";
 import type { CanonicalEncoder, SigningKey } from "../protocol/signed-json.ts";
 import { createDestinationBackoff, type DestinationBackoff } from "./backoff.ts";
 import { createOutboundHttps, type OutboundHttps } from "./outbound-https.ts";
-import { createServerResolver, systemDns, type Dns, type FetchedAnswer, type ServerResolver } from "./resolve.ts";
+import { createServerResolver, serverOfUrl, systemDns, type Dns, type FetchedAnswer, type ServerResolver } from "./resolve.ts";
 import { FederationRequestError, type FederationRequest, type FederationTransport } from "./transport.ts";
 import { requestTarget } from "./client-target.ts";
 import { createFederationMediaClient, type FederationMediaClient } from "./media-client.ts";
@@ -135,11 +135,8 @@ export function federationClientFromConfig(options: {
   const dns = options.dns ?? systemDns;
   const https = createOutboundHttps({ dns, policy, verifyCertificates: config.federation_verify_certificates });
   const timeoutMs = parseDuration(config.federation.client_timeout)!;
-  const wellKnownGet = async (url: URL, maxBytes: number) => {
-    const port = url.port ? Number(url.port) : 443;
-    const server = { targets: [{ host: url.hostname.replace(/^\[|\]$/g, ""), port }], hostHeader: url.host, tlsName: url.hostname.replace(/^\[|\]$/g, "") };
-    return https.send(server, { method: "GET", target: url.pathname + url.search, headers: {}, signal: AbortSignal.timeout(timeoutMs), maxBytes });
-  };
+  const wellKnownGet = async (url: URL, maxBytes: number) =>
+    https.send(serverOfUrl(url), { method: "GET", target: url.pathname + url.search, headers: {}, signal: AbortSignal.timeout(timeoutMs), maxBytes });
   const parts = {
     serverName: config.server_name,
     signingKey: options.signingKey,

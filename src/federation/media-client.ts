@@ -8,7 +8,7 @@
 import { xMatrixAuthorization } from "../auth/x-matrix.ts";
 import type { FederationClientDeps } from "./client.ts";
 import { requestTarget } from "./client-target.ts";
-import type { FetchedAnswer } from "./resolve.ts";
+import { serverOfUrl, type FetchedAnswer } from "./resolve.ts";
 import { FederationRequestError } from "./transport.ts";
 
 export interface RawGet {
@@ -27,10 +27,6 @@ export interface FederationMediaClient {
 
 /** The main client's parts (./client.ts), shared so discovery's cache and the backoff are one. */
 export function createFederationMediaClient(deps: Omit<FederationClientDeps, "timeoutMs" | "maxResponseBytes">): FederationMediaClient {
-  const serverOfUrl = (url: URL) => {
-    const host = url.hostname.replace(/^\[|\]$/g, "");
-    return { targets: [{ host, port: url.port ? Number(url.port) : 443 }], hostHeader: url.host, tlsName: host };
-  };
   return {
     async signedGet(destination, path, request) {
       const retryAt = deps.backoff.retryAfter(destination);

@@ -75,6 +75,12 @@ export interface ResolvedServer {
   tlsName: string;
 }
 
+/** Where a plain https URL (a well-known file, a media Location) is fetched: its host and port, named as in the URL. */
+export function serverOfUrl(url: URL): ResolvedServer {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return { targets: [{ host, port: url.port ? Number(url.port) : 443 }], hostHeader: url.host, tlsName: host };
+}
+
 export class ResolveError extends Error {
   override name = "ResolveError";
 }

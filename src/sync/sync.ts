@@ -12,6 +12,7 @@ import type { UserMemberships } from "./user-memberships.ts";
 import type { RoomRecency } from "./room-recency.ts";
 import { resolveSyncFilter, roomIncluded, timelineFilter } from "./filter.ts";
 import { longPoll, type Notifier } from "./notifier.ts";
+import { sharedPositions } from "./positions.ts";
 import type { PresenceSource, PresenceState } from "./presence-source.ts";
 import type { RoomRange, RoomTimelines } from "./room-timelines.ts";
 import { assembleResponse, type SyncResponse } from "./response.ts";
@@ -85,16 +86,11 @@ export function createSync(deps: SyncDeps) {
   const { repo } = deps;
 
   function currentPositions(): SyncPositions {
-    const reported = deps.notifier.reported();
+    const shared = sharedPositions({ ...deps, toDevice: deps.toDevice?.position, deviceLists: deps.deviceLists?.position });
     return {
-      events: deps.stream.persistedUpTo(),
-      accountData: Math.max(deps.startPositions.accountData, reported.accountData),
-      receipts: Math.max(deps.startPositions.receipts, reported.receipts),
+      ...shared,
       typing: deps.typingClock.token(deps.typing.position()),
       presence: deps.presence?.enabled ? deps.presence.position() : 0,
-      pushRules: deps.pushRules?.position() ?? 0,
-      toDevice: deps.toDevice?.position() ?? 0,
-      deviceLists: deps.deviceLists?.position() ?? 0,
     };
   }
 

@@ -6,6 +6,7 @@ import type { Viewer } from "../../rooms/client-events.ts";
 import type { StreamTracker } from "../../rooms/stream-tracker.ts";
 import type { Typing } from "../../rooms/typing.ts";
 import { longPoll, type Notifier } from "../notifier.ts";
+import { sharedPositions } from "../positions.ts";
 import type { PresenceSource, PresenceState } from "../presence-source.ts";
 import { MAX_SYNC_TIMEOUT_MS } from "../sync.ts";
 import type { Connections, ConnectionSnapshot, SentRoom } from "./connections.ts";
@@ -37,16 +38,8 @@ export interface SlidingResponse {
 
 export function createSlidingSync(deps: SlidingSyncDeps) {
   function positions(): ExtensionPositions {
-    const reported = deps.notifier.reported();
-    return {
-      events: deps.stream.persistedUpTo(),
-      accountData: Math.max(deps.startPositions.accountData, reported.accountData),
-      receipts: Math.max(deps.startPositions.receipts, reported.receipts),
-      typing: deps.typingPosition.position(),
-      pushRules: deps.pushRules?.position() ?? 0,
-      toDevice: deps.toDevicePosition?.() ?? 0,
-      deviceLists: deps.deviceListsPosition?.() ?? 0,
-    };
+    const shared = sharedPositions({ ...deps, toDevice: deps.toDevicePosition, deviceLists: deps.deviceListsPosition });
+    return { ...shared, typing: deps.typingPosition.position() };
   }
 
   async function compute(viewer: Viewer, request: SlidingRequest, snapshot: ConnectionSnapshot) {
